@@ -1,0 +1,1 @@
+"""Analysers: pure functions from the model to capacity, latency and dependency figures."""

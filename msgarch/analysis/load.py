@@ -1,0 +1,522 @@
+"""Traffic into each consumer and through each broker, flow latency and burst backlog."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Callable, Collection, Mapping
+
+from msgarch.analysis.queueing import QueueEstimate, mmc, partitioned
+from msgarch.model.model import Broker, Flow, Model
+
+#: How long a burst at ``peak`` lasts when nothing says otherwise (L402): one minute.
+BURST_S = 60.0
+
+#: Which brokers give each partition to one consumer (kafka, pulsar per partition,
+#: sqs-fifo per group, rabbitmq single-active-consumer): a collection of broker *names*,
+#: or a test applied to each Broker (so a caller can decide from its kind and version).
+PerPartition = Collection[str] | Callable[[Broker], bool]
+
+LOAD_MODEL = ("lambda = sum of delivered rates (pubsub: the full rate to each subscribing "
+              "component; queue and request-reply: one copy, shared by the instances of "
+              "the consumer components), flow peaks assumed to coincide")
+
+
+@dataclass(frozen=True)
+class FlowShare:
+    """What one flow delivers to one consumer component."""
+
+    flow: str
+    broker: str
+    share: float  # fraction of the flow's messages the component receives
+    rate: float | None  # msg/s delivered, average; None when the flow has no rate
+    peak: float | None  # msg/s delivered at peak; None when the flow has neither
+    partitions: int | None  # set when the broker gives each partition to one consumer
+
+
+@dataclass(frozen=True)
+class ConsumerLoad:
+    """The arrivals at one consumer component and, when its capacity is known, its queue.
+
+    ``rate`` and ``peak`` sum what is known; flows without the figure are listed.
+    ``estimate`` is the queue at peak (for overload and latency), ``estimate_at_rate``
+    the queue at the average rate; both are None when the capacity is unknown.
+    """
+
+    model: str
+    component: str
+    instances: int
+    capacity: float | None  # msg/s one instance processes
+    shares: tuple[FlowShare, ...]
+    rate: float
+    peak: float
+    unrated_flows: tuple[str, ...]  # no `rate`: left out of ``rate``
+    unknown_flows: tuple[str, ...]  # neither `rate` nor `peak`: left out of both
+    estimate: QueueEstimate | None
+    estimate_at_rate: QueueEstimate | None
+
+    @property
+    def flows(self) -> tuple[str, ...]:
+        return tuple(share.flow for share in self.shares)
+
+    @property
+    def partitioned(self) -> bool:
+        return self.estimate is not None and self.estimate.partitions is not None
+
+
+@dataclass(frozen=True)
+class FlowTraffic:
+    """The messages one flow puts through its broker, per message produced."""
+
+    flow: str
+    broker: str
+    copies: float  # deliveries per produced message: consumer components for pubsub, else 1
+    external_copies: float  # the part of ``copies`` delivered to external components
+    replies: bool  # request-reply: each request also produces and delivers one reply
+    message_size: float | None  # bytes
+    rate: float | None  # msg/s produced, average
+    peak: float | None  # msg/s produced at peak
+    retention: float | None  # seconds the broker keeps messages; None: not retained
+
+    @property
+    def messages_per_produced(self) -> float:
+        """Broker messages (in + out) per request: 1 produce + copies (+ 2 for the reply)."""
+        return 1.0 + self.copies + (2.0 if self.replies else 0.0)
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """A broker's traffic at one rate (average or peak), in msg/s and bytes/s.
+
+    Identity: messages = produced + delivered + 2 x replies (a reply is produced once and
+    delivered once). ``delivered`` includes ``delivered_to_external``.
+    """
+
+    produced: float
+    delivered: float
+    delivered_to_external: float
+    replies: float
+    messages: float
+    bytes_per_s: float | None  # None when a flow's message size is unknown
+    unknown_rate_flows: tuple[str, ...]  # left out of every figure
+    unsized_flows: tuple[str, ...]  # why ``bytes_per_s`` is None
+
+
+@dataclass(frozen=True)
+class BrokerLoad:
+    """Traffic, utilisation and retained storage of one broker."""
+
+    model: str
+    broker: str
+    kind: str
+    nodes: int  # declared, else 1
+    replication: int  # declared, else 1
+    capacity_per_node: float | None  # msg/s
+    capacity: float | None  # msg/s, nodes x capacity per node
+    flows: tuple[FlowTraffic, ...]
+    average: Traffic
+    peak: Traffic
+    utilisation: float | None  # peak messages / capacity
+    utilisation_at_rate: float | None
+    storage_bytes: float | None  # retained flows; None when one lacks a rate or a size
+    retained_flows: tuple[str, ...]
+    storage_unknown_flows: tuple[str, ...]
+    storage_capacity_bytes: float | None  # nodes x storage per node, when declared
+
+
+@dataclass(frozen=True)
+class LatencyPart:
+    """One term of a latency estimate; ``seconds`` is None when it was left out."""
+
+    name: str
+    seconds: float | None
+    flow: str
+    component: str | None
+    depth: int  # 0: the flow itself; 1: a call its consumer makes before answering; ...
+    left_out_because: str = ""  # capacity-unknown, external, overloaded, no-latency-class, cycle
+
+
+@dataclass(frozen=True)
+class LatencyEstimate:
+    """Send-to-processed (request-reply: send-to-reply) p99 estimate of one flow.
+
+    The sum of per-hop p99s, which bounds the p99 of the sum from above for independent
+    hops. For a flow with several consumer components it is the slowest one's path.
+    ``total_s`` sums the known terms only: with ``left_out`` non-empty it is a lower
+    bound, and with ``bounded`` False a consumer on the path is overloaded and the real
+    latency grows without bound.
+    """
+
+    model: str
+    flow: str
+    consumer: str | None
+    total_s: float
+    parts: tuple[LatencyPart, ...]
+    left_out: tuple[str, ...]
+    unknown_capacity: tuple[str, ...]  # components whose queueing terms were left out
+    bounded: bool
+
+    @property
+    def complete(self) -> bool:
+        return not self.left_out
+
+
+@dataclass(frozen=True)
+class BacklogEstimate:
+    """The backlog a burst at peak leaves at one consumer component, and its drain time."""
+
+    model: str
+    component: str
+    burst_s: float
+    peak_rate: float
+    average_rate: float
+    capacity: float  # msg/s the working consumers process together
+    backlog: float  # messages queued when the burst ends
+    drain_s: float | None  # None: the average rate alone keeps it from draining
+
+
+def delivery_shares(model: Model, flow: Flow) -> dict[str, float]:
+    """The fraction of the flow's messages each of its consumer components receives.
+
+    pubsub: every subscribing component receives every message. Queue and request-reply:
+    each message reaches one consumer instance; when several components compete for one
+    queue the broker spreads messages over all their instances, so each component's share
+    is its share of the instances.
+    """
+    consumers = list(dict.fromkeys(flow.consumers))
+    if flow.pattern == "pubsub":
+        return {name: 1.0 for name in consumers}
+    weights = {name: _instances(model, name) for name in consumers}
+    total = sum(weights.values())
+    return {name: weight / total for name, weight in weights.items()}
+
+
+def consumer_loads(model: Model, headroom: float | None = None,
+                   per_partition: PerPartition = ()) -> dict[str, ConsumerLoad]:
+    """The load on every non-external component that receives at least one resolved flow.
+
+    mu is the component's ``capacity`` and c its ``instances``; a capacity that is unset
+    or not positive counts as unknown. When every flow into the component passes through
+    a ``per_partition`` broker and declares ``partitions``, the queue is one M/M/1 per
+    partition (their partitions pooled, assumed evenly loaded); otherwise it is M/M/c,
+    and the model string says when partitions were ignored. Replies of request-reply
+    flows are not counted as work for the requester. Keys are sorted.
+    """
+    limit = model.system.headroom if headroom is None else headroom
+    is_per_partition = _per_partition_test(model, per_partition)
+    shares: dict[str, list[FlowShare]] = {}
+    for flow in _resolved_flows(model):
+        partitions = (flow.partitions if flow.partitions and flow.partitions > 0
+                      and is_per_partition(flow.via) else None)
+        for name, share in delivery_shares(model, flow).items():
+            if model.components[name].external:
+                continue
+            shares.setdefault(name, []).append(FlowShare(
+                flow=flow.id, broker=flow.via, share=share,
+                rate=None if flow.rate is None else flow.rate * share,
+                peak=None if flow.peak_rate is None else flow.peak_rate * share,
+                partitions=partitions,
+            ))
+    return {name: _consumer_load(model, name, tuple(shares[name]), limit, is_per_partition)
+            for name in sorted(shares)}
+
+
+def broker_loads(model: Model,
+                 capacity_per_node: Mapping[str, float | None] | None = None
+                 ) -> dict[str, BrokerLoad]:
+    """Traffic through every broker of the model, keyed and sorted by broker name.
+
+    Messages in + out = produced + delivered copies (rate x consumer components for
+    pubsub, x1 for queue and request-reply). A request-reply flow also carries its reply
+    back through the same broker: one more produce and one more delivery per request.
+    The model does not declare reply messages, so a reply is taken to be as large as
+    its request. Bytes/s = messages x message size; a flow whose size is unknown makes
+    the broker's bytes unknown (listed in ``unsized_flows``). ``capacity_per_node`` maps
+    broker names to msg/s per node (the profile's figure); a broker's own
+    ``capacity_per_node`` overrides it. Storage counts retained flows only:
+    average rate x size x retention x replication.
+    """
+    capacities = capacity_per_node or {}
+    traffic: dict[str, list[FlowTraffic]] = {name: [] for name in model.brokers}
+    for flow in _resolved_flows(model):
+        shares = delivery_shares(model, flow)
+        traffic[flow.via].append(FlowTraffic(
+            flow=flow.id, broker=flow.via,
+            copies=sum(shares.values()),
+            external_copies=sum(share for name, share in shares.items()
+                                if model.components[name].external),
+            replies=flow.is_request_reply,
+            message_size=model.messages[flow.message].size,
+            rate=flow.rate, peak=flow.peak_rate, retention=flow.retention,
+        ))
+    return {name: _broker_load(model.brokers[name], tuple(traffic[name]),
+                               capacities.get(name))
+            for name in sorted(model.brokers)}
+
+
+def flow_latency(model: Model, flow: Flow, consumer_loads: Mapping[str, ConsumerLoad],
+                 broker_latency_p99: Mapping[str, float]) -> LatencyEstimate:
+    """Estimate a resolved flow's p99 latency, term by term.
+
+    broker latency class (``broker_latency_p99``, keyed by broker name) + p99 queueing
+    wait at the consumer (from its ``consumer_loads`` estimate at peak) + one service
+    time 1/mu; for request-reply, the same again for every request-reply flow the
+    consumer makes before it can answer (taken as sequential calls, recursively), + the
+    reply hop (one more broker latency). A call that would close a request-reply cycle is
+    not followed; a ``cycle`` term records where the cycle was cut.
+    """
+    if not model.resolved(flow):
+        raise ValueError(f"flow {flow.id!r} names undeclared elements: resolve it first")
+    calls: dict[str, list[Flow]] = {}
+    for other in _resolved_flows(model):
+        if other.is_request_reply:
+            calls.setdefault(other.producer, []).append(other)
+
+    def broker_part(of: Flow, name: str, depth: int) -> LatencyPart:
+        seconds = broker_latency_p99.get(of.via)
+        return LatencyPart(f"{name} ({of.via})", seconds, of.id, None, depth,
+                           "" if seconds is not None else "no-latency-class")
+
+    def consumer_path(of: Flow, consumer: str, depth: int,
+                      visiting: frozenset[str]) -> list[LatencyPart]:
+        parts = [broker_part(of, "broker latency p99", depth)]
+        load = consumer_loads.get(consumer)
+        wait_name = f"queueing wait p99 at {consumer}"
+        service_name = f"service time at {consumer}"
+        if model.components[consumer].external:
+            parts += [LatencyPart(wait_name, None, of.id, consumer, depth, "external"),
+                      LatencyPart(service_name, None, of.id, consumer, depth, "external")]
+        elif load is None or load.estimate is None:
+            parts += [LatencyPart(wait_name, None, of.id, consumer, depth, "capacity-unknown"),
+                      LatencyPart(service_name, None, of.id, consumer, depth,
+                                  "capacity-unknown")]
+        else:
+            estimate = load.estimate
+            parts += [LatencyPart(wait_name, estimate.wait_p99_s, of.id, consumer, depth,
+                                  "" if estimate.stable else "overloaded"),
+                      LatencyPart(service_name, estimate.service_time_s, of.id, consumer,
+                                  depth)]
+        if of.is_request_reply:
+            for call in calls.get(consumer, ()):
+                if call.id in visiting:
+                    parts.append(LatencyPart(f"request-reply cycle back to {call.id}", None,
+                                             call.id, consumer, depth + 1, "cycle"))
+                else:
+                    parts += slowest_path(call, depth + 1, visiting | {call.id})[1]
+            parts.append(broker_part(of, "reply hop", depth))
+        return parts
+
+    def slowest_path(of: Flow, depth: int,
+                     visiting: frozenset[str]) -> tuple[str | None, list[LatencyPart]]:
+        consumers = sorted(set(of.consumers))
+        if not consumers:
+            return None, [broker_part(of, "broker latency p99", depth)]
+        paths = [(name, consumer_path(of, name, depth, visiting)) for name in consumers]
+        return max(paths, key=lambda path: (not _bounded(path[1]), _known_total(path[1])))
+
+    consumer, parts = slowest_path(flow, 0, frozenset({flow.id}))
+    return LatencyEstimate(
+        model=("sum of per-hop p99s: broker latency class + M/M/c (or per-partition M/M/1) "
+               "p99 wait at peak + one service time 1/mu, request-reply calls made "
+               "before answering taken as sequential, + the reply hop"),
+        flow=flow.id,
+        consumer=consumer,
+        total_s=_known_total(parts),
+        parts=tuple(parts),
+        left_out=tuple(part.name for part in parts if part.seconds is None),
+        unknown_capacity=tuple(dict.fromkeys(
+            part.component for part in parts
+            if part.left_out_because == "capacity-unknown" and part.component is not None)),
+        bounded=_bounded(parts),
+    )
+
+
+def backlog_drain_time(peak_rate: float, average_rate: float, capacity: float,
+                       burst_s: float = BURST_S) -> float | None:
+    """Seconds to drain what a burst at peak leaves behind, once arrivals fall back.
+
+    A burst of ``burst_s`` seconds (one minute unless told) at ``peak_rate`` against
+    ``capacity`` (c x mu) leaves (peak - c*mu) x T messages queued; they drain at
+    c*mu - average. 0 when the burst builds no backlog; None when the backlog never
+    drains (the average rate alone fills the capacity).
+    """
+    for name, value in (("peak rate", peak_rate), ("average rate", average_rate),
+                        ("capacity", capacity), ("burst", burst_s)):
+        if value < 0:
+            raise ValueError(f"{name} must not be negative, not {value!r}")
+    backlog = max(0.0, peak_rate - capacity) * burst_s
+    if backlog == 0:
+        return 0.0
+    if average_rate >= capacity:
+        return None
+    return backlog / (capacity - average_rate)
+
+
+def consumer_backlog(load: ConsumerLoad, burst_s: float = BURST_S) -> BacklogEstimate | None:
+    """``backlog_drain_time`` for one consumer component; None when its capacity is unknown.
+
+    The burst is every flow into the component at peak at once; the average rate uses a
+    flow's peak when it has no rate (conservative). The capacity is the working consumers
+    (for partitions: those holding a partition) times mu.
+    """
+    estimate = load.estimate
+    if estimate is None:
+        return None
+    average = sum(share.rate if share.rate is not None else (share.peak or 0.0)
+                  for share in load.shares)
+    capacity = estimate.servers * estimate.service_rate
+    backlog = max(0.0, load.peak - capacity) * burst_s
+    return BacklogEstimate(
+        model=(f"burst at peak for {burst_s:g} s builds (peak - c*mu) x T messages, "
+               f"drained at c*mu - average rate; c*mu from {estimate.model}"),
+        component=load.component,
+        burst_s=burst_s,
+        peak_rate=load.peak,
+        average_rate=average,
+        capacity=capacity,
+        backlog=backlog,
+        drain_s=backlog_drain_time(load.peak, average, capacity, burst_s),
+    )
+
+
+def _consumer_load(model: Model, name: str, shares: tuple[FlowShare, ...], headroom: float,
+                   is_per_partition: Callable[[str], bool]) -> ConsumerLoad:
+    component = model.components[name]
+    rate = sum(share.rate for share in shares if share.rate is not None)
+    peak = sum(share.peak for share in shares if share.peak is not None)
+    capacity = component.capacity if component.capacity and component.capacity > 0 else None
+    instances = max(component.instances, 1)
+    estimate = at_rate = None
+    if capacity is not None:
+        partitions = [share.partitions for share in shares]
+        if all(partitions):
+            total = sum(partitions)
+            note = "" if len(shares) == 1 else f"; partitions of {len(shares)} flows pooled"
+            estimate = _with_note(partitioned(peak, capacity, instances, total, headroom), note)
+            at_rate = _with_note(partitioned(rate, capacity, instances, total, headroom), note)
+        else:
+            note = _shared_queue_note(shares, is_per_partition)
+            estimate = _with_note(mmc(peak, capacity, instances, headroom), note)
+            at_rate = _with_note(mmc(rate, capacity, instances, headroom), note)
+    queue = estimate.model if estimate is not None else "none (capacity unknown)"
+    return ConsumerLoad(
+        model=f"{LOAD_MODEL}; queue: {queue}",
+        component=name,
+        instances=instances,
+        capacity=capacity,
+        shares=shares,
+        rate=rate,
+        peak=peak,
+        unrated_flows=tuple(share.flow for share in shares if share.rate is None),
+        unknown_flows=tuple(share.flow for share in shares if share.peak is None),
+        estimate=estimate,
+        estimate_at_rate=at_rate,
+    )
+
+
+def _shared_queue_note(shares: tuple[FlowShare, ...],
+                       is_per_partition: Callable[[str], bool]) -> str:
+    """Why a component behind a per-partition broker was still modelled as M/M/c."""
+    through = [share for share in shares if is_per_partition(share.broker)]
+    if not through:
+        return ""
+    if all(share.partitions is None for share in through):
+        return "; partition count unknown, modelled as a shared queue (optimistic)"
+    return "; partitioned and shared flows mixed, modelled as a shared queue (optimistic)"
+
+
+def _with_note(estimate: QueueEstimate, note: str) -> QueueEstimate:
+    return replace(estimate, model=estimate.model + note) if note else estimate
+
+
+def _broker_load(broker: Broker, flows: tuple[FlowTraffic, ...],
+                 profile_capacity: float | None) -> BrokerLoad:
+    nodes = broker.nodes or 1
+    replication = broker.replication or 1
+    per_node = broker.capacity_per_node if broker.capacity_per_node is not None else (
+        profile_capacity)
+    capacity = nodes * per_node if per_node else None
+    average = _traffic(flows, at_peak=False)
+    peak = _traffic(flows, at_peak=True)
+    retained = [flow for flow in flows if flow.retention]
+    unknown = tuple(flow.flow for flow in retained
+                    if flow.rate is None or flow.message_size is None)
+    storage = None if unknown else sum(
+        flow.rate * flow.message_size * flow.retention * replication
+        for flow in retained)
+    return BrokerLoad(
+        model=("messages = produced + delivered copies (pubsub: x consumer components) "
+               "+ 2 per reply (request-reply; reply as large as its request); bytes = "
+               "messages x message size; utilisation = peak messages / (nodes x capacity "
+               "per node); storage = rate x size x retention x replication"),
+        broker=broker.name,
+        kind=broker.kind,
+        nodes=nodes,
+        replication=replication,
+        capacity_per_node=per_node,
+        capacity=capacity,
+        flows=flows,
+        average=average,
+        peak=peak,
+        utilisation=None if capacity is None else peak.messages / capacity,
+        utilisation_at_rate=None if capacity is None else average.messages / capacity,
+        storage_bytes=storage,
+        retained_flows=tuple(flow.flow for flow in retained),
+        storage_unknown_flows=unknown,
+        storage_capacity_bytes=(nodes * broker.storage_per_node
+                                if broker.storage_per_node is not None else None),
+    )
+
+
+def _traffic(flows: tuple[FlowTraffic, ...], at_peak: bool) -> Traffic:
+    produced = delivered = external = replies = messages = size_known = 0.0
+    unknown_rate: list[str] = []
+    unsized: list[str] = []
+    for flow in flows:
+        rate = flow.peak if at_peak else flow.rate
+        if rate is None:
+            unknown_rate.append(flow.flow)
+            continue
+        produced += rate
+        delivered += rate * flow.copies
+        external += rate * flow.external_copies
+        replies += rate if flow.replies else 0.0
+        messages += rate * flow.messages_per_produced
+        if flow.message_size is None:
+            unsized.append(flow.flow)
+        else:
+            size_known += rate * flow.messages_per_produced * flow.message_size
+    return Traffic(
+        produced=produced,
+        delivered=delivered,
+        delivered_to_external=external,
+        replies=replies,
+        messages=messages,
+        bytes_per_s=None if unsized else size_known,
+        unknown_rate_flows=tuple(unknown_rate),
+        unsized_flows=tuple(unsized),
+    )
+
+
+def _resolved_flows(model: Model) -> list[Flow]:
+    return [flow for flow in model.flows if model.resolved(flow)]
+
+
+def _instances(model: Model, name: str) -> int:
+    component = model.components.get(name)
+    return max(component.instances, 1) if component is not None else 1
+
+
+def _per_partition_test(model: Model, per_partition: PerPartition) -> Callable[[str], bool]:
+    """Turn either form of ``per_partition`` into a test on a broker name."""
+    if callable(per_partition):
+        return lambda name: name in model.brokers and bool(per_partition(model.brokers[name]))
+    names = frozenset(per_partition)
+    return lambda name: name in names
+
+
+def _known_total(parts: list[LatencyPart] | tuple[LatencyPart, ...]) -> float:
+    return sum(part.seconds for part in parts if part.seconds is not None)
+
+
+def _bounded(parts: list[LatencyPart] | tuple[LatencyPart, ...]) -> bool:
+    return all(part.left_out_because != "overloaded" for part in parts)

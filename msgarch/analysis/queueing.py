@@ -1,0 +1,265 @@
+"""Queueing maths: Erlang B and C, M/M/c and per-partition M/M/1 estimates for consumers."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+DEFAULT_HEADROOM = 0.70
+#: The quantile every estimate reports as ``wait_p99_s``.
+P99 = 0.99
+ASSUMPTIONS = "Poisson arrivals, exponential service"
+
+
+@dataclass(frozen=True)
+class QueueEstimate:
+    """Steady-state figures for one consumer group at one arrival rate.
+
+    A stable estimate (utilisation < 1) carries waits; an unstable one carries ``None``
+    waits, ``p_wait`` 1 and the rate at which its backlog grows. Waits are never negative
+    or infinite. For a partitioned group every per-server figure (utilisation, waits,
+    queue length, spare rate) is the busiest consumer's: the one holding most partitions.
+    """
+
+    model: str
+    servers: int  # consumers doing work
+    consumers: int  # consumers deployed (more than servers when partitions leave some idle)
+    partitions: int | None  # None for a shared queue
+    arrival_rate: float  # msg/s into the whole group
+    service_rate: float  # msg/s one consumer processes (mu)
+    utilisation: float  # per server
+    stable: bool
+    p_wait: float  # probability that a message waits at all (Erlang C)
+    wait_mean_s: float | None  # Wq
+    wait_p99_s: float | None
+    queue_length_mean: float | None  # Lq, messages waiting (Little's law)
+    backlog_growth_per_s: float  # 0 when stable
+    servers_needed: int | None  # smallest consumer count with utilisation < headroom
+    servers_for_stability: int | None  # smallest consumer count with utilisation < 1
+    partitions_needed: int | None  # partitioned groups only: fewest partitions that fit
+    headroom: float
+    service_time_s: float  # 1/mu
+    spare_rate: float  # c*mu - lambda of the modelled servers; <= 0 when unstable
+
+    @property
+    def response_mean_s(self) -> float | None:
+        """Mean time from arrival to processed (W = Wq + 1/mu); None when unstable."""
+        return None if self.wait_mean_s is None else self.wait_mean_s + self.service_time_s
+
+    def wait_quantile_s(self, p: float) -> float | None:
+        """The p-quantile of the wait; None when unstable."""
+        if not self.stable:
+            return None
+        return wait_quantile(self.p_wait, self.spare_rate, p)
+
+
+def erlang_b(servers: int, offered_load: float) -> float:
+    """Blocking probability of M/M/c/c, by the recursion that never overflows.
+
+    B_0 = 1, B_k = A*B_{k-1} / (k + A*B_{k-1}); exact to float precision for c in the
+    thousands, where the factorial formula overflows.
+    """
+    _check_count("servers", servers, minimum=0)
+    _check_number("offered load", offered_load, positive=False)
+    b = 1.0
+    for k in range(1, servers + 1):
+        ab = offered_load * b
+        b = ab / (k + ab)
+    return b
+
+
+def erlang_c(servers: int, offered_load: float) -> float:
+    """Probability that an arrival waits in M/M/c: C = B / (1 - rho*(1 - B)); 1 when rho >= 1."""
+    _check_count("servers", servers)
+    _check_number("offered load", offered_load, positive=False)
+    rho = offered_load / servers
+    if rho >= 1.0:
+        return 1.0
+    b = erlang_b(servers, offered_load)
+    return b / (1.0 - rho * (1.0 - b))
+
+
+def wait_quantile(p_wait: float, spare_rate: float, p: float = P99) -> float:
+    """The p-quantile of an M/M/c wait, P(Wq > t) = C*exp(-(c*mu - lambda)*t).
+
+    0 when C <= 1 - p (at least a fraction p of messages do not wait at all), else
+    ln(C / (1 - p)) / (c*mu - lambda).
+    """
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"quantile must lie strictly between 0 and 1, not {p!r}")
+    if not 0.0 <= p_wait <= 1.0:
+        raise ValueError(f"probability of waiting must lie in [0, 1], not {p_wait!r}")
+    if p_wait <= 1.0 - p:
+        return 0.0
+    if not spare_rate > 0.0:
+        raise ValueError("the wait has no quantile when the queue is unstable")
+    return math.log(p_wait / (1.0 - p)) / spare_rate
+
+
+def servers_needed(arrival_rate: float, service_rate: float,
+                   headroom: float = DEFAULT_HEADROOM) -> int:
+    """The smallest count c >= 1 with arrival / (c * service) < headroom.
+
+    The same test decides every "how many are needed" answer (consumers here, broker
+    nodes and yearly plans in ``growth``), so figures from different reports agree even
+    where the ratio lands exactly on the headroom.
+    """
+    _check_number("arrival rate", arrival_rate, positive=False)
+    _check_number("service rate", service_rate)
+    _check_headroom(headroom)
+    ratio = arrival_rate / (service_rate * headroom)
+    count = max(1, math.floor(ratio) + 1)
+    if ratio >= 2 ** 52:  # one more or less no longer changes a float product
+        return count
+    # Rounding can put the first estimate one off where the ratio is a whole number.
+    while arrival_rate / (count * service_rate) >= headroom:
+        count += 1
+    while count > 1 and arrival_rate / ((count - 1) * service_rate) < headroom:
+        count -= 1
+    return count
+
+
+def mmc(arrival_rate: float, service_rate: float, servers: int,
+        headroom: float = DEFAULT_HEADROOM) -> QueueEstimate:
+    """A shared queue with competing consumers: M/M/c by Erlang C."""
+    _check_number("arrival rate", arrival_rate, positive=False)
+    _check_number("service rate", service_rate)
+    _check_count("servers", servers)
+    _check_headroom(headroom)
+    offered = arrival_rate / service_rate
+    rho = arrival_rate / (servers * service_rate)
+    spare = servers * service_rate - arrival_rate
+    stable = rho < 1.0
+    p_wait = erlang_c(servers, offered)
+    wait_mean = p_wait / spare if stable else None
+    return QueueEstimate(
+        model=f"M/M/{servers} (Erlang C), {ASSUMPTIONS}",
+        servers=servers,
+        consumers=servers,
+        partitions=None,
+        arrival_rate=float(arrival_rate),
+        service_rate=float(service_rate),
+        utilisation=rho,
+        stable=stable,
+        p_wait=p_wait,
+        wait_mean_s=wait_mean,
+        wait_p99_s=wait_quantile(p_wait, spare) if stable else None,
+        queue_length_mean=None if wait_mean is None else arrival_rate * wait_mean,
+        backlog_growth_per_s=0.0 if stable else max(0.0, float(-spare)),
+        servers_needed=servers_needed(arrival_rate, service_rate, headroom),
+        servers_for_stability=servers_needed(arrival_rate, service_rate, 1.0),
+        partitions_needed=None,
+        headroom=headroom,
+        service_time_s=1.0 / service_rate,
+        spare_rate=float(spare),
+    )
+
+
+def partitioned(arrival_rate: float, service_rate: float, consumers: int, partitions: int,
+                headroom: float = DEFAULT_HEADROOM) -> QueueEstimate:
+    """A group whose broker gives each partition to one consumer: one M/M/1 per consumer.
+
+    Every partition gets arrival/partitions (keys spread evenly). With at least as many
+    consumers as partitions, each partition has a consumer of its own and the rest sit
+    idle; with fewer, a consumer serves several partitions and the busiest one, holding
+    ceil(partitions/consumers) of them, is the one reported. ``servers_needed`` is the
+    fewest consumers that fit with today's partitions (None when no count does: the
+    partitions themselves are too few) and ``partitions_needed`` the fewest partitions,
+    with as many consumers, that fit.
+    """
+    _check_number("arrival rate", arrival_rate, positive=False)
+    _check_number("service rate", service_rate)
+    _check_count("consumers", consumers)
+    _check_count("partitions", partitions)
+    _check_headroom(headroom)
+    servers = min(consumers, partitions)
+    per_partition = arrival_rate / partitions
+    busiest = _busiest_rate(arrival_rate, partitions, consumers)
+    rho = busiest / service_rate
+    spare = service_rate - busiest
+    stable = rho < 1.0
+    wait_mean = rho / spare if stable else None
+    growth = sum(max(0.0, held * per_partition - service_rate) * count
+                 for held, count in _partitions_held(partitions, consumers))
+    needed = _consumers_needed(arrival_rate, service_rate, partitions, headroom)
+    idle = consumers - servers
+    holding = "" if consumers >= partitions else (
+        f", busiest consumer holds {math.ceil(partitions / consumers)}")
+    idle_note = f", {idle} consumer{'s' if idle != 1 else ''} idle" if idle else ""
+    return QueueEstimate(
+        model=(f"M/M/1 x {partitions} partitions ({servers} consumer"
+               f"{'s' if servers != 1 else ''} in use{idle_note}{holding}), "
+               f"{ASSUMPTIONS}, keys spread evenly over partitions"),
+        servers=servers,
+        consumers=consumers,
+        partitions=partitions,
+        arrival_rate=float(arrival_rate),
+        service_rate=float(service_rate),
+        utilisation=rho,
+        stable=stable,
+        p_wait=min(rho, 1.0),
+        wait_mean_s=wait_mean,
+        wait_p99_s=wait_quantile(rho, spare) if stable else None,
+        queue_length_mean=None if wait_mean is None else busiest * wait_mean,
+        backlog_growth_per_s=growth,
+        servers_needed=needed,
+        servers_for_stability=_consumers_needed(arrival_rate, service_rate, partitions, 1.0),
+        partitions_needed=(partitions if needed is not None
+                           else servers_needed(arrival_rate, service_rate, headroom)),
+        headroom=headroom,
+        service_time_s=1.0 / service_rate,
+        spare_rate=float(spare),
+    )
+
+
+def _partitions_held(partitions: int, consumers: int) -> list[tuple[int, int]]:
+    """(partitions held, number of consumers holding that many), for a balanced assignment."""
+    if consumers >= partitions:
+        return [(1, partitions)]
+    share, extra = divmod(partitions, consumers)
+    return [(share + 1, extra), (share, consumers - extra)]
+
+
+def _busiest_rate(arrival_rate: float, partitions: int, consumers: int) -> float:
+    held = 1 if consumers >= partitions else math.ceil(partitions / consumers)
+    return arrival_rate * held / partitions
+
+
+def _consumers_needed(arrival_rate: float, service_rate: float, partitions: int,
+                      limit: float) -> int | None:
+    """Fewest consumers (at most one per partition) whose busiest stays below ``limit``."""
+    low, high = 1, partitions
+    if _busiest_rate(arrival_rate, partitions, high) / service_rate >= limit:
+        return None
+    # The busiest consumer's load never rises as consumers are added: bisect.
+    while low < high:
+        middle = (low + high) // 2
+        if _busiest_rate(arrival_rate, partitions, middle) / service_rate < limit:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def _check_number(name: str, value: float, positive: bool = True) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number, not {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, not {value!r}")
+    if positive and value <= 0:
+        raise ValueError(f"{name} must be positive, not {value!r}")
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, not {value!r}")
+
+
+def _check_count(name: str, value: int, minimum: int = 1) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be a whole number, not {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {value!r}")
+
+
+def _check_headroom(headroom: float) -> None:
+    _check_number("headroom", headroom)
+    if headroom > 1.0:
+        raise ValueError(f"headroom is a fraction in (0, 1], not {headroom!r}")

@@ -1,0 +1,94 @@
+"""The library entry points the command line calls: load models, check them, lint them."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from msgarch.diagnostics import Diagnostic, InputError, Span, input_error
+from msgarch.lint.config import Config
+from msgarch.model.loader import STDIN_PATH, load_model
+from msgarch.model.model import Model
+from msgarch.output.report import Report
+
+
+def expand_paths(arguments: list[str] | tuple[str, ...]) -> list[str]:
+    """Files as given; a directory means every `.msgarch` file under it (sorted)."""
+    paths: list[str] = []
+    for argument in arguments:
+        if argument != STDIN_PATH and os.path.isdir(argument):
+            found = []
+            for folder, subfolders, names in os.walk(argument):
+                subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
+                found.extend(os.path.join(folder, n) for n in names if n.endswith(".msgarch"))
+            paths.extend(sorted(os.path.normpath(p) for p in found))
+        else:
+            paths.append(argument)
+    unique: list[str] = []
+    for p in paths:
+        if p not in unique:
+            unique.append(p)
+    return unique
+
+
+@dataclass
+class Loaded:
+    """The models of a run (one per root file) and the problems that stopped others."""
+
+    models: list[Model] = field(default_factory=list)
+    problems: list[Diagnostic] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def files(self) -> int:
+        return len(self.sources)
+
+
+def load_models(arguments, stdin_text: str | None = None) -> Loaded:
+    """Load every root file. A file included by another one given is checked as part
+    of its includer, not on its own (its names are declared elsewhere)."""
+    loaded = Loaded()
+    attempts: list[tuple[str, Model | None]] = []
+    for path in expand_paths(arguments):
+        try:
+            model = load_model(path, text=stdin_text if path == STDIN_PATH else None)
+        except InputError as exc:
+            loaded.problems.extend(exc.diagnostics)
+            loaded.sources.update(exc.sources)
+            attempts.append((path, None))
+            continue
+        attempts.append((path, model))
+    included = {f for _, m in attempts if m is not None for f in m.files[1:]}
+    for path, model in attempts:
+        if model is None or path in included:
+            continue
+        loaded.models.append(model)
+        loaded.sources.update(model.sources)
+    if not attempts:
+        loaded.problems.append(input_error("E001", "no .msgarch files found in the paths given", None))
+    return loaded
+
+
+def check(arguments, stdin_text: str | None = None) -> Report:
+    """Parse and build only."""
+    loaded = load_models(arguments, stdin_text)
+    return Report(tuple(sorted(loaded.problems, key=Diagnostic.sort_key)), loaded.files, loaded.sources)
+
+
+def lint(arguments, config: Config, stdin_text: str | None = None) -> Report:
+    """Parse, build, analyse and run every selected rule on every root file."""
+    from msgarch.lint.runner import lint_model
+
+    loaded = load_models(arguments, stdin_text)
+    diagnostics = list(loaded.problems)
+    for model in loaded.models:
+        diagnostics.extend(lint_model(model, config))
+    return Report(tuple(sorted(diagnostics, key=Diagnostic.sort_key)), loaded.files, loaded.sources)
+
+
+def load_one(path: str, stdin_text: str | None = None) -> Model:
+    """The model rooted at one file, for commands that take exactly one (plan, render...)."""
+    if path != STDIN_PATH and os.path.isdir(path):
+        raise InputError([input_error("E001", f"'{path}' is a directory; this command takes one file",
+                                      Span.point(path))])
+    return load_model(path, text=stdin_text if path == STDIN_PATH else None)

@@ -1,0 +1,1 @@
+"""The `msgarch` command line (click)."""

@@ -1,0 +1,353 @@
+"""Parse msgarch source into the syntax tree; syntax errors become E001 diagnostics."""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from importlib import resources
+
+from lark import Lark, Token, Transformer, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
+
+from msgarch.diagnostics import Diagnostic, InputError, Related, Span, input_error
+from msgarch.dsl import ast
+
+#: Grammar rule name -> the property keyword as users write it.
+_PROPERTY_RULES = {
+    "growth": "growth", "horizon": "horizon", "headroom": "headroom", "requires": "requires",
+    "nodes": "nodes", "replication": "replication", "version": "version",
+    "broker_capacity": "capacity", "storage": "storage", "max_message": "max-message",
+    "profile": "profile", "instances": "instances", "capacity": "capacity", "zone": "zone",
+    "external": "external", "idempotent": "idempotent", "description": "description",
+    "owner": "owner", "size": "size", "max_size": "max-size", "schema": "schema",
+    "via": "via", "pattern": "pattern", "partitions": "partitions", "rate": "rate",
+    "peak": "peak", "latency": "latency", "timeout": "timeout", "durable": "durable",
+    "delivery": "delivery", "ordered": "ordered", "priority": "priority", "ttl": "ttl",
+    "delay": "delay", "dead_letter": "dead-letter", "retention": "retention",
+    "replay": "replay", "routing": "routing", "backlog": "backlog",
+}
+
+#: Properties each block accepts, used to word "unknown property" errors.
+BLOCK_PROPERTIES = {
+    "system": ("growth", "horizon", "headroom", "requires"),
+    "broker": ("nodes", "replication", "version", "capacity", "storage", "max-message", "profile"),
+    "component": ("instances", "capacity", "zone", "external", "idempotent", "description", "owner"),
+    "message": ("size", "max-size", "schema"),
+    "flow": ("via", "pattern", "partitions", "rate", "peak", "latency", "timeout", "durable",
+             "delivery", "ordered", "priority", "ttl", "delay", "dead-letter", "retention",
+             "replay", "routing", "backlog"),
+}
+
+DECLARATION_KEYWORDS = ("system", "use", "broker", "component", "message", "kind", "flow")
+
+#: What a quantity after a given keyword looks like, in the user's words.
+QUANTITY_WORDS = {
+    **{k: "a rate such as 300/s" for k in ("rate", "peak", "capacity")},
+    **{k: "a size such as 64KB" for k in ("size", "max-size", "max-message", "storage")},
+    **{k: "a duration such as 50ms" for k in ("latency", "timeout", "ttl", "delay", "retention", "backlog")},
+    **{k: "a percentage such as 15%" for k in ("growth", "headroom")},
+    **{k: "a whole number such as 3" for k in ("instances", "nodes", "replication", "partitions", "priority", "horizon")},
+    "version": 'a version such as "4.0"',
+}
+
+NAME_WORDS = {
+    "component": "a component name", "broker": "a broker name", "message": "a message name",
+    "kind": "a kind name", "flow": "a producer component name", "->": "a consumer component name",
+    ",": "another name", "]->": "a consumer component name", "-[": "a kind name",
+    ":": "a name (a broker kind after `broker NAME :`, a message after a flow's consumers)",
+    "via": "a broker name",
+    "pattern": "a pattern (queue, pubsub or request-reply)",
+    "delivery": "a delivery guarantee (at-most-once, at-least-once or exactly-once)",
+    "routing": "a routing style (topic, header or content)",
+    "by": "a key name such as order_id", "zone": "a zone name",
+    "requires": "a platform feature (monitoring, declarative-provisioning, open-source, managed-service)",
+}
+
+_TERMINAL_WORDS = {
+    "STRING": 'a quoted string such as "orders"',
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "YEARS": "'years'",
+    "$END": "the end of the file",
+    "_NEWLINE": "a new line",
+    "SEMICOLON": "a new line",
+}
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    grammar = resources.files("msgarch").joinpath("grammar/msgarch.lark").read_text(encoding="utf-8")
+    # cache=True stores the compiled LALR tables in the temp directory, keyed by the
+    # grammar's hash, so later runs load them instead of recompiling the grammar.
+    return Lark(grammar, parser="lalr", lexer="contextual", propagate_positions=True,
+                keep_all_tokens=True, cache=True)
+
+
+def _span(path: str, token: Token) -> Span:
+    return Span(path, token.line, token.column, token.end_line or token.line,
+                token.end_column or token.column + len(token))
+
+
+def _tree_span(path: str, tree: Tree) -> Span:
+    meta = tree.meta
+    return Span(path, meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+class _ToAst(Transformer):
+    """Stateless apart from the file path: lark tree -> frozen dataclasses."""
+
+    def __init__(self, path: str):
+        super().__init__(visit_tokens=False)
+        self.path = path
+
+    def _value(self, token: Token) -> ast.Value | None:
+        kind = token.type
+        if kind == "NAME":
+            return ast.Name(str(token), _span(self.path, token))
+        if kind == "STRING":
+            return ast.Str(str(token)[1:-1], _span(self.path, token))
+        if kind == "QUANTITY":
+            return ast.Quantity(str(token), _span(self.path, token))
+        return None
+
+    def _values(self, children) -> list:
+        return [v for c in children if isinstance(c, Token) and (v := self._value(c)) is not None]
+
+    def _props(self, children) -> tuple[ast.Property, ...]:
+        return tuple(c for c in children if isinstance(c, ast.Property))
+
+    def __default__(self, data, children, meta):
+        if data in _PROPERTY_RULES:
+            span = Span(self.path, meta.line, meta.column, meta.end_line, meta.end_column)
+            return ast.Property(_PROPERTY_RULES[data], tuple(self._values(children)), span)
+        return Tree(data, children, meta)
+
+    def start(self, children):
+        return tuple(c for c in children if not isinstance(c, Token))
+
+    def system(self, children):
+        (name,) = self._values(children)[:1]
+        return ast.SystemDecl(name, self._props(children), self._decl_span(children))
+
+    def use(self, children):
+        return ast.UseDecl(self._values(children)[0], self._decl_span(children))
+
+    def broker(self, children):
+        name, kind = self._values(children)[:2]
+        return ast.BrokerDecl(name, kind, self._props(children), self._decl_span(children))
+
+    def component(self, children):
+        return ast.ComponentDecl(self._values(children)[0], self._props(children), self._decl_span(children))
+
+    def message(self, children):
+        return ast.MessageDecl(self._values(children)[0], self._props(children), self._decl_span(children))
+
+    def kind(self, children):
+        return ast.KindDecl(self._values(children)[0], self._props(children), self._decl_span(children))
+
+    def kind_ref(self, children):
+        return ("kind_ref", self._values(children)[0])
+
+    def consumers(self, children):
+        return ("consumers", tuple(self._values(children)))
+
+    def flow(self, children):
+        producer, message = self._values(children)[0], self._values(children)[-1]
+        kind = next((c[1] for c in children if isinstance(c, tuple) and c[0] == "kind_ref"), None)
+        consumers = next(c[1] for c in children if isinstance(c, tuple) and c[0] == "consumers")
+        return ast.FlowDecl(producer, consumers, message, kind, self._props(children),
+                            self._decl_span(children))
+
+    def _decl_span(self, children) -> Span:
+        """From the keyword to the end of the header (the opening brace excluded)."""
+        first = children[0]
+        end_line, end_col = first.end_line, first.end_column
+        for c in children:
+            if isinstance(c, Token):
+                if c.type == "LBRACE":
+                    break
+                end_line, end_col = c.end_line, c.end_column
+            elif isinstance(c, tuple):
+                names = c[1] if isinstance(c[1], tuple) else (c[1],)
+                end_line, end_col = names[-1].span.end_line, names[-1].span.end_column
+                if c[0] == "kind_ref":
+                    end_col += 3  # the closing "]->"
+        return Span(self.path, first.line, first.column, end_line, end_col)
+
+
+def decode_source(path: str, data: bytes) -> str:
+    """Decode a file's bytes as UTF-8, or raise an E001 InputError saying why not."""
+    if b"\x00" in data[:8192]:
+        raise InputError([input_error(
+            "E001", "this is a binary file, not msgarch source (msgarch files are UTF-8 text)",
+            Span.point(path))])
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = data[: exc.start]
+        line = before.count(b"\n") + 1
+        column = exc.start - (before.rfind(b"\n") + 1) + 1
+        raise InputError([input_error(
+            "E001", f"the file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+                    "msgarch files must be UTF-8 text", Span.point(path, line, column))]) from None
+    return text.removeprefix("\ufeff")
+
+
+def parse(text: str, path: str) -> ast.File:
+    """Parse one file's text. Raises InputError with an E001 diagnostic on a syntax error."""
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as exc:
+        raise InputError([_syntax_error(exc, text, path)]) from None
+    except LarkError as exc:  # pragma: no cover - lark's other errors are internal
+        raise InputError([input_error("E001", f"could not parse the file: {exc}", Span.point(path))]) from None
+    return ast.File(path, _ToAst(path).transform(tree))
+
+
+# --- syntax error wording ------------------------------------------------------------
+
+def _terminal_patterns() -> dict[str, str]:
+    """Terminal name -> the literal text of keyword terminals."""
+    out = {}
+    for term in _parser().terminals:
+        if term.pattern.type == "str":
+            out[term.name] = term.pattern.value
+    return out
+
+
+def _previous_token(exc: UnexpectedInput) -> Token | None:
+    parser_state = getattr(getattr(exc, "interactive_parser", None), "parser_state", None)
+    stack = getattr(parser_state, "value_stack", None) or []
+    for item in reversed(stack):
+        if isinstance(item, Token):
+            return item
+        if isinstance(item, (Tree, ast.Property)) or item is not None:
+            return None
+    return None
+
+
+def _open_brace(exc: UnexpectedInput) -> Token | None:
+    parser_state = getattr(getattr(exc, "interactive_parser", None), "parser_state", None)
+    for item in reversed(getattr(parser_state, "value_stack", None) or []):
+        if isinstance(item, Token) and item.type == "LBRACE":
+            return item
+    return None
+
+
+def _looks_like_name(text: str) -> bool:
+    return bool(text) and (text[0].isalpha() or text[0] == "_") and all(
+        ch.isalnum() or ch in "_-" for ch in text)
+
+
+def _acceptable(exc: UnexpectedToken) -> set[str]:
+    """The terminals the parser accepts where it stopped. (``exc.expected`` can be the
+    whole vocabulary when the contextual lexer fell back to the root lexer.)"""
+    interactive = getattr(exc, "interactive_parser", None)
+    if interactive is not None:
+        try:
+            return set(interactive.accepts())
+        except LarkError:  # pragma: no cover - defensive: fall back to lark's own set
+            pass
+    return set(exc.expected or ())
+
+
+def _block_of(keywords: set[str]) -> str | None:
+    best, best_overlap = None, 0
+    for block, props in BLOCK_PROPERTIES.items():
+        overlap = len(keywords & set(props))
+        if overlap > best_overlap:
+            best, best_overlap = block, overlap
+    return best
+
+
+def _describe_expected(expected: set[str], previous: Token | None) -> list[str]:
+    literals = _terminal_patterns()
+    prev_text = str(previous) if previous is not None else ""
+    words, keywords = [], set()
+    for name in sorted(expected):
+        if name in literals and name not in _TERMINAL_WORDS:
+            keywords.add(literals[name])
+        elif name == "QUANTITY":
+            words.append(QUANTITY_WORDS.get(prev_text, "a number with its unit, such as 300/s, 2KB or 50ms"))
+        elif name == "NAME":
+            words.append(NAME_WORDS.get(prev_text, "a name"))
+        elif name in _TERMINAL_WORDS:
+            words.append(_TERMINAL_WORDS[name])
+        else:
+            words.append(name.lower())
+    props = keywords - set(DECLARATION_KEYWORDS) - {";", "->", "-[", "]->", ",", ":"}
+    block = _block_of(props)
+    decls = keywords & set(DECLARATION_KEYWORDS)
+    if block and len(props) > 2:
+        words.insert(0, f"a {block if block != 'flow' else 'flow (or kind)'} property "
+                        f"({', '.join(BLOCK_PROPERTIES[block])})")
+        keywords -= props
+    if len(decls) > 2:
+        words.insert(0, "a declaration (" + ", ".join(d for d in DECLARATION_KEYWORDS if d in decls) + ")")
+        keywords -= decls
+    words.extend(f"'{k}'" for k in sorted(keywords))
+    return list(dict.fromkeys(words))
+
+
+def _join(words: list[str]) -> str:
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
+    line, column = exc.line if exc.line > 0 else 1, exc.column if exc.column > 0 else 1
+    previous = _previous_token(exc)
+    related: tuple[Related, ...] = ()
+    hint = ""
+    if isinstance(exc, UnexpectedToken):
+        token = exc.token
+        expected = _acceptable(exc)
+        at_end = token.type == "$END"
+        if at_end:
+            lines = text.splitlines() or [""]
+            line, column = len(lines), len(lines[-1]) + 1
+            found = "end of file"
+        else:
+            found = f"'{token}'" if token.type != "_NEWLINE" else "end of line"
+        brace = _open_brace(exc)
+        literals = _terminal_patterns()
+        expected_keywords = {literals[n] for n in expected if n in literals}
+        block = _block_of(expected_keywords)
+        if "RBRACE" in expected and brace is not None and (at_end or str(token) in DECLARATION_KEYWORDS):
+            message = f"missing '}}' to close the block opened at line {brace.line}"
+            related = (Related(_span(path, brace), "the block opened here"),)
+            hint = "add '}' at the end of the block"
+        elif _looks_like_name(str(token)) and str(token) not in DECLARATION_KEYWORDS and block \
+                and len(expected_keywords & set(BLOCK_PROPERTIES[block])) > 2:
+            allowed = BLOCK_PROPERTIES[block]
+            close = difflib.get_close_matches(str(token), allowed, n=1, cutoff=0.6)
+            where = "flow or kind" if block == "flow" else block
+            message = f"unknown {where} property '{token}'"
+            elsewhere = [b for b, props in BLOCK_PROPERTIES.items() if str(token) in props]
+            if close:
+                message += f" (did you mean '{close[0]}'?)"
+            elif elsewhere:
+                message += f" ('{token}' is a property of {' and '.join(elsewhere)} blocks)"
+            hint = f"a {where} block accepts: {', '.join(allowed)}"
+        else:
+            message = f"unexpected {found} (expected {_join(_describe_expected(expected, previous))})"
+            if str(token) in DECLARATION_KEYWORDS and previous is not None and str(previous) in NAME_WORDS:
+                hint = f"'{token}' is a keyword here; names go after it"
+        end_column = column + max(1, len(str(token))) if not at_end else column + 1
+        span = Span(path, line, column, line, end_column)
+        return input_error("E001", message, span, hint, related)
+    if isinstance(exc, UnexpectedCharacters):
+        char = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else ""
+        if char == '"':
+            message = "unterminated string: a string must close with '\"' on the same line"
+        elif char == "-":
+            message = "unexpected '-' (expected '->' between a producer and its consumers, or '-[kind]->')"
+        else:
+            shown = repr(char)[1:-1] if char.isprintable() else f"\\x{ord(char):02x}" if char else "?"
+            allowed = set(exc.allowed or ())
+            message = f"unexpected character '{shown}'"
+            if allowed:
+                message += f" (expected {_join(_describe_expected(allowed, previous))})"
+        return input_error("E001", message, Span(path, line, column, line, column + 1))
+    return input_error("E001", f"syntax error: {exc}", Span.point(path, line, column))

@@ -1,0 +1,1 @@
+"""The linter: rules, their registry, configuration and the runner."""

@@ -1,0 +1,33 @@
+"""The explicit registry of every lint rule, in catalogue order."""
+
+from __future__ import annotations
+
+from msgarch.lint.rule import Rule
+from msgarch.lint.rules.structure import (
+    AmbiguousBroker, DuplicateName, OrphanComponent, SelfFlow, UnknownReference, UnusedDeclaration,
+    UnusedSuppression,
+)
+
+RULES: tuple[type[Rule], ...] = (
+    # S: structure of the model
+    UnknownReference,
+    DuplicateName,
+    OrphanComponent,
+    UnusedDeclaration,
+    AmbiguousBroker,
+    SelfFlow,
+    UnusedSuppression,
+)
+
+
+def rules_by_code() -> dict[str, type[Rule]]:
+    return {rule.code: rule for rule in RULES}
+
+
+def find_rule(code_or_name: str) -> type[Rule] | None:
+    """A rule by its code (`B203`, any case) or its name (`no-priority`)."""
+    wanted = code_or_name.strip()
+    for rule in RULES:
+        if rule.code == wanted.upper() or rule.name == wanted.lower():
+            return rule
+    return None

@@ -1,0 +1,112 @@
+"""Read a root file and everything it includes with `use`, then build the model."""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from typing import Callable
+
+from msgarch.diagnostics import Diagnostic, InputError, Span, input_error
+from msgarch.dsl import ast
+from msgarch.dsl.parser import decode_source, parse
+from msgarch.model.builder import build
+from msgarch.model.model import Model
+
+#: Reads a file's bytes by path; raises OSError (FileNotFoundError...) when it cannot.
+Reader = Callable[[str], bytes]
+
+STDIN_PATH = "-"
+
+
+def read_file(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _join(including: str, relative: str) -> str:
+    base = "." if including == STDIN_PATH else posixpath.dirname(including.replace(os.sep, "/"))
+    return posixpath.normpath(posixpath.join(base or ".", relative))
+
+
+def _inside(path: str, root_dir: str) -> bool:
+    if posixpath.isabs(path) != posixpath.isabs(root_dir):
+        path, root_dir = os.path.abspath(path), os.path.abspath(root_dir)
+    rel = posixpath.relpath(path, root_dir) if root_dir else path
+    return rel != ".." and not rel.startswith("../") and not posixpath.isabs(rel)
+
+
+def load_model(path: str, reader: Reader = read_file, text: str | None = None,
+               check_real_paths: bool = True) -> Model:
+    """Load the model rooted at ``path`` (``text`` given: its content, e.g. from stdin).
+
+    Raises InputError carrying every E001/E002 problem found in any file.
+    """
+    root_dir = "." if path == STDIN_PATH else posixpath.dirname(path.replace(os.sep, "/")) or "."
+    root_dir = posixpath.normpath(root_dir)
+    files: list[ast.File] = []
+    sources: dict[str, str] = {}
+    problems: list[Diagnostic] = []
+    visited: set[str] = set()
+
+    def visit(file_path: str, content: str | None, chain: tuple[str, ...], use_span: Span | None) -> None:
+        visited.add(file_path)
+        try:
+            if content is None:
+                content = decode_source(file_path, reader(file_path))
+        except InputError as exc:
+            problems.extend(exc.diagnostics)
+            return
+        except IsADirectoryError:
+            problems.append(_include_or_read_error(f"'{file_path}' is a directory, not a file", use_span, file_path))
+            return
+        except OSError as exc:
+            reason = "no such file" if isinstance(exc, FileNotFoundError) else (exc.strerror or str(exc))
+            problems.append(_include_or_read_error(f"cannot read '{file_path}': {reason}", use_span, file_path))
+            return
+        sources[file_path] = content
+        try:
+            parsed = parse(content, file_path)
+        except InputError as exc:
+            problems.extend(exc.diagnostics)
+            return
+        files.append(parsed)
+        for decl in parsed.decls:
+            if not isinstance(decl, ast.UseDecl):
+                continue
+            target = _join(file_path, decl.path.value)
+            if not decl.path.value or not _inside(target, root_dir) or (
+                    check_real_paths and path != STDIN_PATH and not _really_inside(target, root_dir)):
+                problems.append(input_error(
+                    "E002", f"include '{decl.path.value}' leaves the directory of {path}",
+                    decl.path.span, "includes must stay inside the directory of the file being checked"))
+                continue
+            if target in chain or target == file_path:
+                cycle = " -> ".join((*chain[chain.index(target):], file_path, target)) if target in chain \
+                    else f"{file_path} -> {target}"
+                problems.append(input_error("E002", f"include cycle: {cycle}", decl.path.span,
+                                            "remove one of the `use` lines in the cycle"))
+                continue
+            if target in visited:
+                continue  # included twice through different files: read once
+            visit(target, None, (*chain, file_path), decl.path.span)
+
+    visit(path, text, (), None)
+    if problems:
+        raise InputError(problems, sources)
+    model, build_problems = build(files, path, sources)
+    if build_problems:
+        raise InputError(build_problems, sources)
+    return model
+
+
+def _really_inside(target: str, root_dir: str) -> bool:
+    """Symbolic links must not lead an include out of the tree either."""
+    real_root = os.path.realpath(root_dir)
+    real_target = os.path.realpath(target)
+    return real_target == real_root or real_target.startswith(real_root.rstrip(os.sep) + os.sep)
+
+
+def _include_or_read_error(message: str, use_span: Span | None, path: str) -> Diagnostic:
+    if use_span is None:
+        return input_error("E001", message, Span.point(path, 1, 1))
+    return input_error("E002", message, use_span)

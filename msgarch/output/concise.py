@@ -1,0 +1,17 @@
+"""One line per finding: `FILE:LINE:COL: CODE [severity] message`."""
+
+from __future__ import annotations
+
+from msgarch.output.report import Report
+from msgarch.output.text import statistics, summary_line
+
+
+def render(report: Report, colour: bool = False, with_statistics: bool = False) -> str:
+    lines = []
+    for d in report.diagnostics:
+        where = f"{d.span.path}:{d.span.line}:{d.span.column}" if d.span else "msgarch"
+        lines.append(f"{where}: {d.code} [{d.severity.label}] {d.message}")
+    if with_statistics and report.diagnostics:
+        lines.append(statistics(report))
+    lines.append(summary_line(report))
+    return "\n".join(lines) + "\n"
