@@ -79,7 +79,7 @@ def test_json_includes_syntax_errors_with_exit_2(write, run):
 def test_concise_format(write, run):
     path = write("a.msgarch", WITH_WARNING)
     out = run("lint", path, "--format", "concise").output.splitlines()
-    assert out[0] == f"{path}:8:1: S003 [warning] component 'lonely' has no flow in or out"
+    assert out[0] == f"{path}:7:1: S003 [warning] component 'lonely' has no flow in or out"
     assert len(out) == 2
 
 

@@ -16,6 +16,9 @@ COMMANDS = {
     "lint": "msgarch.cli.lint_cmd:lint",
     "rules": "msgarch.cli.rules_cmd:rules",
     "rule": "msgarch.cli.rules_cmd:rule",
+    "brokers": "msgarch.cli.brokers_cmd:brokers",
+    "broker": "msgarch.cli.brokers_cmd:broker",
+    "export-schema": "msgarch.cli.brokers_cmd:export_schema",
 }
 
 

@@ -40,7 +40,7 @@ class UnknownReference(Rule):
     severity = Severity.ERROR
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        from msgarch.brokers import builtin_ids
+        from msgarch.brokers import builtin_ids, user_profile_ids
 
         model = ctx.model
         for flow in model.flows:
@@ -55,7 +55,7 @@ class UnknownReference(Rule):
                 if name not in table:
                     yield Finding(flow, f"{category} '{name}' is not declared{_closest(name, table)}",
                                   hint=f"declare it (`{category} {name}`) or fix the name", span=span)
-        known = set(builtin_ids()) | {"custom"}
+        known = set(builtin_ids()) | set(user_profile_ids(ctx.profile_dirs)) | {"custom"}
         for broker in model.brokers.values():
             if broker.kind not in known and broker.profile_path is None:
                 yield Finding(broker, f"broker kind '{broker.kind}' is not a built-in profile"

@@ -1,0 +1,566 @@
+"""Whether a broker profile meets each requirement of a flow: one check per requirement.
+
+The P102 and B2xx lint rules and `msgarch recommend` all read their verdicts from here,
+so a fact is judged the same way wherever it is shown. A check returns ``None`` when the
+flow does not ask for that requirement, otherwise a :class:`Verdict`:
+
+- ``fits``: the profile supports it (``yes``, or a figure that covers the need);
+- ``caveat`` ("fits with caveat"): the profile supports it only partially (``partial``,
+  with the condition in its note), or the need sits between typical and worst case;
+- ``no`` ("does not fit"): the profile lacks it, or its limit is below the need.
+
+Every verdict keeps the profile fact it was built on, so its reason can cite it.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+from typing import Callable, Iterable, Mapping
+
+from msgarch.brokers import Fact, Profile, builtin_ids, load_builtin
+from msgarch.brokers.profiles import human_bytes, human_seconds
+from msgarch.model.model import DELIVERY_STRENGTH, Flow, Message, Model
+
+FITS, CAVEAT, NO = "fits", "caveat", "no"
+LABELS = {FITS: "fits", CAVEAT: "fits with caveat", NO: "does not fit"}
+_ORDER = {FITS: 0, CAVEAT: 1, NO: 2}
+
+#: The lint rule that reports each requirement (the key of each check below).
+RULE_FOR = {
+    "pattern": "P102",
+    "durable": "B201",
+    "delivery": "B202",
+    "priority": "B203",
+    "ttl": "B204",
+    "delay": "B205",
+    "dead-letter": "B206",
+    "replay": "B207",
+    "max-size": "B208",
+    "ordering": "B209",
+    "routing": "B210",
+    "latency": "B211",
+    "durable-subscription": "B212",
+}
+
+#: What each `requires` feature of the system reads from a profile's `ops`.
+REQUIRES_FACT = {
+    "monitoring": "ops.monitoring",
+    "declarative-provisioning": "ops.declarative-provisioning",
+    "open-source": "ops.licence",
+    "managed-service": "ops.managed-service",
+}
+
+
+@dataclass(frozen=True)
+class FlowNeeds:
+    """A flow and what its checks read from the rest of the model.
+
+    ``broker_name`` and ``max_message`` describe the broker the flow is declared on;
+    they are None when the flow is judged against a built-in profile as shipped
+    (recommendation, alternatives), so broker overrides do not leak into other kinds.
+    """
+
+    flow: Flow
+    message: Message | None
+    competitors: tuple[tuple[str, int], ...]  # (component, instances) that compete for messages
+    broker_name: str | None = None
+    max_message: float | None = None  # the broker's `max-message` override, bytes
+
+    @classmethod
+    def of(cls, flow: Flow, model: Model, on_broker: bool = True) -> "FlowNeeds":
+        broker = model.brokers.get(flow.via) if (on_broker and flow.via) else None
+        instances = {c: (model.components[c].instances if c in model.components else 1)
+                     for c in dict.fromkeys(flow.consumers)}
+        if flow.pattern == "pubsub":
+            # each subscribing component gets its own copy, split among its instances
+            competitors = tuple(sorted(instances.items()))
+        else:
+            # one copy, shared by every instance of every consumer component
+            competitors = (("+".join(sorted(instances)), sum(instances.values())),) if instances else ()
+        return cls(flow, model.messages.get(flow.message), competitors,
+                   broker.name if broker is not None else None,
+                   broker.max_message if broker is not None else None)
+
+    def as_shipped(self) -> "FlowNeeds":
+        """The same needs, judged without the declared broker's overrides."""
+        return replace(self, broker_name=None, max_message=None)
+
+    @property
+    def most_competing(self) -> tuple[str, int]:
+        """The component whose instances compete the most, and how many they are."""
+        if not self.competitors:
+            return ("", 1)
+        return max(self.competitors, key=lambda item: (item[1], item[0]))
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """One requirement of one flow judged against one profile."""
+
+    requirement: str  # key of RULE_FOR
+    prop: str  # the flow property that states the need (where a finding points)
+    need: str  # what the flow needs, in words: "3 priority levels"
+    status: str  # FITS, CAVEAT or NO
+    profile_id: str
+    finding: str  # what the profile offers or lacks: "has no message priorities"
+    fact: Fact | None
+    note: str = ""  # the fact's note, or our explanation of the verdict
+    hint: str = ""  # what to change in the file
+
+    @property
+    def label(self) -> str:
+        return LABELS[self.status]
+
+    @property
+    def uncertain(self) -> str:
+        return self.fact.uncertain if self.fact is not None else ""
+
+    def reason(self) -> str:
+        """The finding, the fact's note, and the cited fact: "has no ...: note [kafka profile, ...]"."""
+        text = self.finding
+        if self.note:
+            text += f": {self.note}"
+        if self.fact is not None:
+            text += f" [{self.fact.cite()}]"
+        return text
+
+
+def worst(statuses: Iterable[str]) -> str:
+    """The least favourable of several statuses (FITS when there are none)."""
+    return max(statuses, key=_ORDER.__getitem__, default=FITS)
+
+
+def _verdict(needs: FlowNeeds, profile: Profile, key: str, prop: str, need: str, status: str,
+             finding: str, fact: Fact | None, note: str | None = None, hint: str = "") -> Verdict:
+    return Verdict(key, prop, need, status, profile.id, finding, fact,
+                   fact.note if (note is None and fact is not None) else (note or ""), hint)
+
+
+def _by_support(fact: Fact, yes: str, partial: str, no: str) -> tuple[str, str]:
+    return {"yes": (FITS, yes), "partial": (CAVEAT, partial)}.get(fact.support or "no", (NO, no))
+
+
+def _via(needs: FlowNeeds) -> str:
+    return f"`via {needs.broker_name}`" if needs.broker_name else "`via`"
+
+
+# -- one check per requirement ---------------------------------------------------------------
+
+_PATTERN_WORDS = {
+    "queue": "competing consumers (a queue)",
+    "pubsub": "fan-out to every subscriber (pub/sub)",
+    "request-reply": "request-reply",
+}
+
+
+def check_pattern(needs: FlowNeeds, profile: Profile) -> Verdict:
+    flow = needs.flow
+    pattern = flow.pattern
+    need = f"pattern {pattern}" + ("" if flow.pattern_declared else " (inferred)")
+    fact = profile.fact(f"patterns.{pattern}")
+    status, finding = _by_support(fact, f"supports {_PATTERN_WORDS[pattern]}",
+                                  f"supports {_PATTERN_WORDS[pattern]} only partially",
+                                  f"has no native {_PATTERN_WORDS[pattern]}")
+    hint = {
+        "queue": "send through a broker with queues (competing consumers), or declare `pattern pubsub` "
+                 "if every consumer instance should get each message",
+        "pubsub": "send through a broker with fan-out (a topic or exchange), or give each consumer its own "
+                  "queue and flow (for SQS: an SNS topic fanning out to one queue per subscriber)",
+        "request-reply": "send requests through a broker with a reply path (reply-to queues or inboxes), "
+                         "or make the flow asynchronous (`pattern queue`) with a separate reply flow",
+    }[pattern]
+    if (status == NO and pattern == "queue" and not flow.pattern_declared
+            and needs.most_competing[1] == 1 and profile.supports("patterns.pubsub") == "yes"):
+        # An inferred queue to one consumer instance is served just as well by pub/sub.
+        pubsub = profile.fact("patterns.pubsub")
+        return _verdict(needs, profile, "pattern", "pattern", need, FITS,
+                        "has no queues, but one consumer instance is served by its pub/sub", pubsub)
+    return _verdict(needs, profile, "pattern", "pattern", need, status, finding, fact,
+                    hint=hint if status != FITS else "")
+
+
+def check_durable(needs: FlowNeeds, profile: Profile) -> Verdict | None:
+    if not needs.flow.durable:
+        return None
+    fact = profile.fact("durable")
+    status, finding = _by_support(fact, "persists messages", "persists messages only partially",
+                                  "does not persist messages")
+    hint = ("send it through a broker that persists messages to disk, or drop `durable` if losing "
+            "messages on a broker restart is acceptable")
+    return _verdict(needs, profile, "durable", "durable", "messages that survive a broker restart",
+                    status, finding, fact, hint=hint if status != FITS else "")
+
+
+_IDEMPOTENT_NOTE = ("an idempotent consumer turns at-least-once into effectively-once: mark the "
+                    "consumer `idempotent` and declare `delivery at-least-once`")
+
+
+def check_delivery(needs: FlowNeeds, profile: Profile) -> Verdict | None:
+    wanted = needs.flow.delivery
+    if wanted is None:
+        return None
+    fact = profile.fact("delivery")
+    offered = profile.delivery
+    need = f"{wanted} delivery"
+    if DELIVERY_STRENGTH[wanted] < DELIVERY_STRENGTH[offered]:
+        # A weaker guarantee than the profile's strongest is available unconditionally.
+        return _verdict(needs, profile, "delivery", "delivery", need, FITS,
+                        f"gives up to {offered}", fact)
+    if DELIVERY_STRENGTH[wanted] == DELIVERY_STRENGTH[offered]:
+        if fact.support == "partial":
+            note = fact.note + (f" ({_IDEMPOTENT_NOTE})" if wanted == "exactly-once" else "")
+            return _verdict(needs, profile, "delivery", "delivery", need, CAVEAT,
+                            f"gives {offered} only under a condition", fact, note,
+                            hint="make sure the condition in the note holds for this flow"
+                                 + (", or rely on idempotent consumers" if wanted == "exactly-once" else ""))
+        return _verdict(needs, profile, "delivery", "delivery", need, FITS, f"gives {offered}", fact)
+    note = fact.note
+    hint = "send it through a broker with a stronger guarantee"
+    if wanted == "exactly-once":
+        note = f"{fact.note} Exactly-once is not native here; {_IDEMPOTENT_NOTE}"
+        hint = ("declare `delivery at-least-once` and mark the consumers `idempotent` (dedupe on a "
+                "message id), or use a broker with native exactly-once")
+    elif wanted == "at-least-once":
+        hint = ("send it through a broker with acknowledgements and redelivery, or declare "
+                "`delivery at-most-once` if losing messages is acceptable")
+    return _verdict(needs, profile, "delivery", "delivery", need, NO,
+                    f"gives at most {offered}", fact, note, hint)
+
+
+def check_priority(needs: FlowNeeds, profile: Profile) -> Verdict | None:
+    wanted = needs.flow.priority
+    if wanted is None:
+        return None
+    fact = profile.fact("priority")
+    levels = profile.priority_levels
+    need = f"{wanted} priority levels"
+    if levels == 0:
+        status, finding = NO, "has no message priorities"
+    elif levels < wanted:
+        status, finding = NO, f"has only {levels} priority levels"
+    elif fact.support == "partial":
+        status, finding = CAVEAT, "has priorities, with restrictions"
+    else:
+        status, finding = FITS, "has enough priority levels"
+    hint = ""
+    if status == NO:
+        hint = (f"send it through a broker with at least {wanted} priority levels, lower `priority` to "
+                f"{levels}" if levels >= 2 else
+                f"send it through a broker with at least {wanted} priority levels, or use one queue or "
+                "topic per priority and drop `priority`")
+    return _verdict(needs, profile, "priority", "priority", need, status, finding, fact, hint=hint)
+
+
+def check_ttl(needs: FlowNeeds, profile: Profile) -> Verdict | None:
+    ttl = needs.flow.ttl
+    if ttl is None:
+        return None
+    need = f"messages that expire after {human_seconds(ttl)}"
+    fact = profile.fact("ttl")
+    if fact.support in ("yes", "partial"):
+        status, finding = _by_support(fact, "has per-message expiry", "has per-message expiry only partially", "")
+        return _verdict(needs, profile, "ttl", "ttl", need, status, finding, fact,
+                        hint="" if status == FITS else "check the expiry caveat in the note")
+    queue_ttl = profile.fact("queue-ttl")
+    if queue_ttl.support == "yes":
+        # Every message of a flow has the same ttl, so an expiry set on a queue that
+        # carries only this flow does the job.
+        return _verdict(needs, profile, "ttl", "ttl", need, CAVEAT,
+                        "has no per-message expiry, only a queue-wide one", queue_ttl,
+                        f"{queue_ttl.note} That serves only if this flow has a queue of its own.",
+                        hint="give the flow its own queue and set the queue-wide expiry to the ttl")
+    return _verdict(needs, profile, "ttl", "ttl", need, NO, "has no per-message expiry", fact,
+                    hint="send it through a broker with per-message expiry, or drop `ttl` and have the "
+                         "consumer discard stale messages by timestamp")
+
+
+def check_delay(needs: FlowNeeds, profile: Profile) -> Verdict | None:
+    flow = needs.flow
+    if not flow.delay and flow.delay_max is None:
+        return None
+    wanted = flow.delay_max
+    need = f"delayed delivery of up to {human_seconds(wanted)}" if wanted else "delayed delivery"
+    fact = profile.fact("delay")
+    limit = profile.delay_max
+    if fact.support == "no":
+        return _verdict(needs, profile, "delay", "delay", need, NO, "has no delayed delivery", fact,
+                        hint="send it through a broker with scheduled delivery, or keep due times in a "
+                             "table and let a scheduler publish messages when they are due")
+    if wanted is not None and limit is not None and wanted > limit:
+        return _verdict(needs, profile, "delay", "delay", need, NO,
+                        f"delays messages by at most {human_seconds(limit)}", fact,
+                        hint=f"keep delays of more than {human_seconds(limit)} outside the broker (a table "
+                             "with a due time, and a scheduler that publishes when due), or use a broker "
+                             "with longer scheduled delivery")
+    if fact.support == "partial":
+        return _verdict(needs, profile, "delay", "delay", need, CAVEAT,
+                        "has delayed delivery only partially", fact, hint="check the delay caveat in the note")
+    return _verdict(needs, profile, "delay", "delay", need, FITS, "has delayed delivery", fact)
+
+
+def check_dead_letter(needs: FlowNeeds, profile: Profile) -> Verdict | None:
+    if not needs.flow.dead_letter:
+        return None
+    fact = profile.fact("dead-letter")
+    status, finding = _by_support(fact, "has dead-lettering", "has dead-lettering only partially",
+                                  "has no dead-lettering")
+    hint = {NO: "send it through a broker with dead-letter queues, or have the consumer move failing "
+                "messages to a parking flow itself",
+            CAVEAT: "check the dead-letter caveat in the note", FITS: ""}[status]
+    return _verdict(needs, profile, "dead-letter", "dead-letter",
+                    "dead-lettering of messages that cannot be processed", status, finding, fact, hint=hint)
+
+
+def check_replay(needs: FlowNeeds, profile: Profile) -> Verdict | None:
+    flow = needs.flow
+    if not flow.replay and flow.retention is None:
+        return None
+    prop = "replay" if flow.replay else "retention"
+    need = "replay of consumed messages"
+    if flow.retention is not None:
+        need += f" (retention {human_seconds(flow.retention)})"
+    fact = profile.fact("replay")
+    status, finding = _by_support(fact, "keeps consumed messages for replay",
+                                  "keeps consumed messages only partially",
+                                  "deletes messages once they are consumed")
+    hint = {NO: "send it through a log-based broker (a stream) that retains messages, or drop "
+                f"`{prop}` and keep history in a database",
+            CAVEAT: "check the replay caveat in the note", FITS: ""}[status]
+    return _verdict(needs, profile, "replay", prop, need, status, finding, fact, hint=hint)
+
+
+def check_max_size(needs: FlowNeeds, profile: Profile) -> Verdict | None:
+    message = needs.message
+    if message is None:
+        return None
+    size = message.max_size if message.max_size is not None else message.size
+    if size is None:
+        return None
+    which = "max-size" if message.max_size is not None else "size"
+    need = f"messages of up to {human_bytes(size)} ({message.name} {which})"
+    fact = profile.fact("max-message")
+    config = fact.value.get("config", "") if isinstance(fact.value, Mapping) else ""
+    hard = profile.max_message_hard
+    if needs.max_message is not None:
+        limit = needs.max_message
+        where = f"is set to {human_bytes(limit)} by `max-message` on broker '{needs.broker_name}'"
+        if hard is not None and limit > hard:
+            limit = hard
+            where = f"cannot exceed its hard limit of {human_bytes(hard)} (the `max-message` override is higher)"
+    else:
+        limit = profile.max_message_default
+        where = f"accepts at most {human_bytes(limit)} by default" if limit is not None else "has no size limit"
+    if limit is None or size <= limit:
+        return _verdict(needs, profile, "max-size", which, need, FITS,
+                        where if limit is None else f"accepts {human_bytes(limit)}", fact)
+    if hard is None or size <= hard:
+        hint = (f"raise {config or 'the limit'} and declare `max-message {human_bytes(size).replace(' ', '')}` "
+                f"on the broker, or store large payloads elsewhere and send a reference (claim check)")
+    else:
+        hint = (f"{human_bytes(size)} is above the hard limit of {human_bytes(hard)}: store large payloads "
+                "elsewhere and send a reference (claim check), or use a broker with larger messages")
+    return _verdict(needs, profile, "max-size", which, need, NO, where, fact, hint=hint)
+
+
+def check_ordering(needs: FlowNeeds, profile: Profile) -> Verdict | None:
+    flow = needs.flow
+    if not flow.ordered and not flow.ordered_by:
+        return None
+    key = flow.ordered_by
+    need = f"order per {key}" if key else "total order"
+    fact = profile.fact("ordering")
+    keeps = profile.ordering_keeps_with
+    if profile.ordering_scope == "none" or fact.support == "no":
+        return _verdict(needs, profile, "ordering", "ordered", need, NO, "keeps no message order", fact,
+                        hint="send it through a broker that keeps order"
+                             + (" per key (partitions or message groups)" if key else "")
+                             + ", or make the consumer tolerate reordering (sequence numbers per key)")
+    component, competing = needs.most_competing
+    if competing > 1:
+        who = f"{competing} competing instances of '{component}'" if "+" not in component else \
+            f"{competing} competing consumer instances ({component.replace('+', ', ')})"
+        if key and "key-partitioning" in keeps:
+            status = CAVEAT if fact.support == "partial" else FITS
+            return _verdict(needs, profile, "ordering", "ordered", need, status,
+                            f"keeps order per key across {who} by partitioning on the key", fact)
+        if not key and profile.partitioned and flow.partitions == 1:
+            status = CAVEAT if fact.support == "partial" else FITS
+            return _verdict(needs, profile, "ordering", "ordered", need, status,
+                            "keeps total order on a single partition (one instance consumes at a time)", fact)
+        if "single-active-consumer" in keeps:
+            offers = "keeps order only with a single active consumer, so one instance consumes at a time"
+        elif "key-partitioning" in keeps:
+            offers = "keeps order across instances only per key (partitions), not totally"
+        else:
+            offers = "has no way to keep order across competing consumers"
+        if key:
+            hint = (f"use a broker that partitions by key (Kafka or Pulsar partitions, SQS FIFO or JMS message "
+                    f"groups on {key}), enable single active consumer and accept one busy instance, or run "
+                    f"one instance of '{component}'")
+        elif "key-partitioning" in keeps:
+            hint = (f"declare `ordered by KEY` if order per key is enough"
+                    + (", or `partitions 1`" if profile.partitioned else "")
+                    + f", or run one instance of '{component}'")
+        else:
+            hint = (f"run one instance of '{component}' (or single active consumer), or declare "
+                    "`ordered by KEY` on a broker that partitions by key")
+        return _verdict(needs, profile, "ordering", "ordered", need, NO,
+                        f"cannot keep it with {who}: it {offers}", fact, hint=hint)
+    if fact.support == "partial":
+        return _verdict(needs, profile, "ordering", "ordered", need, CAVEAT,
+                        "keeps order only partially", fact, hint="check the ordering caveat in the note")
+    return _verdict(needs, profile, "ordering", "ordered", need, FITS,
+                    f"keeps order ({profile.ordering_scope})", fact)
+
+
+_ROUTING_WORDS = {
+    "topic": "topic-wildcard routing",
+    "header": "header routing",
+    "content": "content-based routing (selectors)",
+}
+
+
+def check_routing(needs: FlowNeeds, profile: Profile) -> Verdict | None:
+    style = needs.flow.routing
+    if style is None:
+        return None
+    fact = profile.fact(f"routing.{style}")
+    words = _ROUTING_WORDS[style]
+    status, finding = _by_support(fact, f"has {words}", f"has {words} only partially", f"has no {words}")
+    hint = {NO: f"send it through a broker with {words}, or route in the producer (one destination per "
+                "route) and drop `routing`",
+            CAVEAT: "check that the restricted form in the note is enough for this flow", FITS: ""}[status]
+    return _verdict(needs, profile, "routing", "routing", words, status, finding, fact, hint=hint)
+
+
+def check_latency(needs: FlowNeeds, profile: Profile) -> Verdict | None:
+    flow = needs.flow
+    budget = flow.latency
+    if budget is None:
+        return None
+    hops = 2 if flow.pattern == "request-reply" else 1
+    p50, p99 = profile.latency_p50 * hops, profile.latency_p99 * hops
+    over = " over the request and the reply" if hops == 2 else ""
+    need = f"latency within {human_seconds(budget)}"
+    fact = profile.fact("latency")
+    if budget < p50:
+        return _verdict(needs, profile, "latency", "latency", need, NO,
+                        f"typically takes {human_seconds(p50)}{over}", fact,
+                        hint="use a lower-latency broker (in-memory, no fsync per message) or relax `latency`")
+    if budget < p99:
+        return _verdict(needs, profile, "latency", "latency", need, CAVEAT,
+                        f"meets it at the median but its p99 is {human_seconds(p99)}{over}", fact,
+                        hint="accept the slow tail or relax `latency`")
+    return _verdict(needs, profile, "latency", "latency", need, FITS,
+                    f"typically takes {human_seconds(p50)}, p99 {human_seconds(p99)}{over}", fact)
+
+
+def check_durable_subscription(needs: FlowNeeds, profile: Profile) -> Verdict | None:
+    flow = needs.flow
+    if flow.pattern != "pubsub" or not (flow.durable or flow.delivery in ("at-least-once", "exactly-once")):
+        return None
+    prop = "durable" if flow.durable else "delivery"
+    fact = profile.fact("durable-subscriptions")
+    status, finding = _by_support(fact, "keeps messages for offline subscribers",
+                                  "keeps messages for offline subscribers only partially",
+                                  "drops what is published while a subscriber is disconnected")
+    hint = {NO: "send it through a broker with durable subscriptions (a queue per subscriber, or a log with "
+                "consumer offsets), or declare `delivery at-most-once` if subscribers may miss messages",
+            CAVEAT: "check the subscription caveat in the note", FITS: ""}[status]
+    return _verdict(needs, profile, "durable-subscription", prop,
+                    "durable subscriptions (a subscriber that was offline gets what it missed)",
+                    status, finding, fact, hint=hint)
+
+
+#: Every check, in catalogue order (P102, then B201..B212).
+CHECKS: dict[str, Callable[[FlowNeeds, Profile], Verdict | None]] = {
+    "pattern": check_pattern,
+    "durable": check_durable,
+    "delivery": check_delivery,
+    "priority": check_priority,
+    "ttl": check_ttl,
+    "delay": check_delay,
+    "dead-letter": check_dead_letter,
+    "replay": check_replay,
+    "max-size": check_max_size,
+    "ordering": check_ordering,
+    "routing": check_routing,
+    "latency": check_latency,
+    "durable-subscription": check_durable_subscription,
+}
+
+
+def check(key: str, needs: FlowNeeds, profile: Profile) -> Verdict | None:
+    return CHECKS[key](needs, profile)
+
+
+def check_all(needs: FlowNeeds, profile: Profile) -> tuple[Verdict, ...]:
+    """Every requirement the flow states, judged against ``profile``, in catalogue order."""
+    return tuple(v for v in (fn(needs, profile) for fn in CHECKS.values()) if v is not None)
+
+
+# -- built-in profiles, platform needs, alternatives ------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def builtin_profiles() -> tuple[Profile, ...]:
+    """Every built-in profile as shipped (its assumed version), sorted by id."""
+    return tuple(load_builtin(kind) for kind in builtin_ids())
+
+
+def requires_support(profile: Profile, feature: str) -> str:
+    """yes / partial / no: how the profile meets one `requires` feature of the system."""
+    if feature == "open-source":
+        return "yes" if profile.licence == "open-source" else "no"
+    return profile.fact(REQUIRES_FACT[feature]).support or "no"
+
+
+def requires_gaps(profile: Profile, requires: Iterable[str]) -> tuple[int, int]:
+    """(features not met, features met only partially)."""
+    support = [requires_support(profile, f) for f in requires]
+    return support.count("no"), support.count("partial")
+
+
+@dataclass(frozen=True)
+class Alternatives:
+    """Built-in brokers that would meet one requirement of a flow."""
+
+    brokers: tuple[str, ...]
+    status: str  # FITS, or CAVEAT when none fits without a caveat
+
+    def text(self) -> str:
+        if not self.brokers:
+            return "no built-in broker fits this need"
+        names = ", ".join(self.brokers)
+        if self.status == FITS:
+            return f"built-in brokers that fit: {names}"
+        return f"built-in brokers that fit it with a caveat: {names}"
+
+
+def alternatives(needs: FlowNeeds, key: str, exclude: str | None = None, requires: Iterable[str] = (),
+                 limit: int = 2) -> Alternatives:
+    """Up to ``limit`` built-in brokers that meet requirement ``key`` of the flow.
+
+    Candidates must fit the requirement (or, when none does, fit it with a caveat); they
+    are ranked by how many of the flow's other requirements they miss, then by caveats,
+    then by the system's `requires`, then by id, so the choice is deterministic.
+    """
+    shipped = needs.as_shipped()
+    requires = tuple(requires)
+    ranked = []
+    for profile in builtin_profiles():
+        if profile.id == exclude:
+            continue
+        verdicts = check_all(shipped, profile)
+        this = next((v for v in verdicts if v.requirement == key), None)
+        if this is None or this.status == NO:
+            continue
+        others = [v.status for v in verdicts if v.requirement != key]
+        ranked.append(((_ORDER[this.status], others.count(NO), others.count(CAVEAT),
+                        requires_gaps(profile, requires), profile.id), this.status))
+    if not ranked:
+        return Alternatives((), NO)
+    ranked.sort()
+    best = ranked[0][1]
+    chosen = tuple(item[0][-1] for item in ranked if item[1] == best)[:limit]
+    return Alternatives(chosen, best)

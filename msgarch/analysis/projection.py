@@ -1,0 +1,190 @@
+"""Consumer and broker loads projected year by year over the horizon (C304, `msgarch plan`).
+
+Composes the other analysers: the load of a consumer component (``load.ConsumerLoad``)
+is grown by ``growth.grown`` and re-run through the same queueing model (M/M/c, or one
+M/M/1 per partition) with today's instances, so each year carries the utilisation and
+waits the deployment of today would see, and the instances that keep it under the
+headroom. A broker (``load.BrokerLoad``) is projected by ``growth.project`` for its
+throughput and for its retained storage. Pure data; nothing is printed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from msgarch.analysis.growth import GrowthProjection, grown, project, years_until
+from msgarch.analysis.load import BrokerLoad, ConsumerLoad
+from msgarch.analysis.queueing import QueueEstimate, mmc, partitioned
+
+GROWTH_MODEL = "compound growth: load in year t = load now x (1 + g)^t"
+
+
+def short_model(estimate: QueueEstimate) -> str:
+    """'M/M/4' for a shared queue, '12 x M/M/1' for one queue per partition."""
+    if estimate.partitions is not None:
+        return f"{estimate.partitions} x M/M/1"
+    return f"M/M/{estimate.servers}"
+
+
+@dataclass(frozen=True)
+class ConsumerYear:
+    """One consumer component in one year of the horizon, at peak rate."""
+
+    year: int
+    load: float  # msg/s at peak
+    estimate: QueueEstimate  # with today's instances (and partitions)
+    instances_needed: int  # to stay under headroom; never fewer than today's
+    partitions_needed: int | None  # partitioned groups: fewest partitions that fit
+    estimate_needed: QueueEstimate  # with ``instances_needed`` (and ``partitions_needed``)
+
+
+@dataclass(frozen=True)
+class ConsumerProjection:
+    component: str
+    model: str  # the queueing model of today's estimate, with its notes
+    capacity: float  # msg/s per instance
+    instances: int
+    partitions: int | None
+    headroom: float
+    growth: float
+    horizon: int
+    years: tuple[ConsumerYear, ...]  # 0..horizon
+    years_until: float | None  # to utilisation = headroom with today's instances
+    first_year_over: int | None  # first year at or over headroom; None: stays under
+
+    @property
+    def today(self) -> ConsumerYear:
+        return self.years[0]
+
+
+@dataclass(frozen=True)
+class BrokerYear:
+    """One broker in one year: peak traffic, retained storage at the average rate."""
+
+    year: int
+    messages: float  # msg/s at peak (in + out)
+    bytes_per_s: float | None  # at peak; None when a message size is unknown
+    storage_bytes: float | None  # None when nothing is retained or a figure is missing
+    utilisation: float | None  # with today's nodes; None without a capacity figure
+    storage_utilisation: float | None  # with today's nodes; None without `storage per node`
+    nodes_needed: int  # the larger of throughput and storage needs, never fewer than today
+
+
+@dataclass(frozen=True)
+class BrokerProjection:
+    broker: str
+    kind: str
+    nodes: int
+    replication: int
+    capacity_per_node: float | None
+    storage_per_node: float | None
+    headroom: float
+    growth: float
+    horizon: int
+    years: tuple[BrokerYear, ...]
+    throughput: GrowthProjection | None  # None without a capacity figure
+    storage: GrowthProjection | None  # None without storage per node or a storage figure
+
+
+def _estimate_like(today: QueueEstimate, arrival: float, instances: int,
+                   partitions: int | None, headroom: float) -> QueueEstimate:
+    if today.partitions is not None:
+        return partitioned(arrival, today.service_rate, instances, partitions or today.partitions,
+                           headroom)
+    return mmc(arrival, today.service_rate, instances, headroom)
+
+
+def project_consumer(load: ConsumerLoad, growth: float, horizon: int,
+                     headroom: float) -> ConsumerProjection | None:
+    """The component year by year; None when its capacity is unknown (no estimate)."""
+    today = load.estimate
+    if today is None or load.capacity is None:
+        return None
+    years = []
+    for year in range(horizon + 1):
+        arrival = grown(load.peak, growth, year)
+        estimate = _estimate_like(today, arrival, load.instances, None, headroom)
+        if estimate.partitions is None:
+            needed = max(load.instances, estimate.servers_needed or load.instances)
+            partitions_needed = None
+            at_needed = _estimate_like(today, arrival, needed, None, headroom)
+        elif estimate.servers_needed is not None:
+            needed = max(load.instances, estimate.servers_needed)
+            partitions_needed = estimate.partitions
+            at_needed = _estimate_like(today, arrival, needed, None, headroom)
+        else:  # the partitions themselves are too few: one consumer per (new) partition
+            partitions_needed = estimate.partitions_needed or estimate.partitions
+            needed = max(load.instances, partitions_needed)
+            at_needed = _estimate_like(today, arrival, needed, partitions_needed, headroom)
+        years.append(ConsumerYear(year, arrival, estimate, needed, partitions_needed, at_needed))
+    first = next((y.year for y in years if y.estimate.utilisation >= headroom), None)
+    utilisation = today.utilisation
+    until = None
+    if load.peak > 0 and utilisation > 0:
+        until = years_until(load.peak, load.peak * headroom / utilisation, growth)
+    elif utilisation >= headroom:
+        until = 0.0
+    return ConsumerProjection(
+        component=load.component,
+        model=today.model,
+        capacity=load.capacity,
+        instances=load.instances,
+        partitions=today.partitions,
+        headroom=headroom,
+        growth=growth,
+        horizon=horizon,
+        years=tuple(years),
+        years_until=until,
+        first_year_over=first,
+    )
+
+
+def project_broker(load: BrokerLoad, growth: float, horizon: int,
+                   headroom: float) -> BrokerProjection:
+    """The broker year by year: traffic, storage, and the nodes each needs."""
+    throughput = None
+    if load.capacity_per_node:
+        throughput = project(load.peak.messages, load.capacity_per_node, headroom, growth,
+                             horizon, current=load.nodes, minimum=load.replication)
+    per_node_storage = (load.storage_capacity_bytes / load.nodes
+                        if load.storage_capacity_bytes else None)
+    storage = None
+    if per_node_storage and load.storage_bytes is not None and load.retained_flows:
+        storage = project(load.storage_bytes, per_node_storage, headroom, growth, horizon,
+                          current=load.nodes, minimum=load.replication)
+    years = []
+    for year in range(horizon + 1):
+        messages = grown(load.peak.messages, growth, year)
+        bytes_per_s = (None if load.peak.bytes_per_s is None
+                       else grown(load.peak.bytes_per_s, growth, year))
+        stored = (grown(load.storage_bytes, growth, year)
+                  if load.storage_bytes is not None and load.retained_flows else None)
+        needs = [load.nodes]
+        if throughput is not None:
+            needs.append(throughput.needed[year])
+        if storage is not None:
+            needs.append(storage.needed[year])
+        years.append(BrokerYear(
+            year=year,
+            messages=messages,
+            bytes_per_s=bytes_per_s,
+            storage_bytes=stored,
+            utilisation=None if load.capacity is None else messages / load.capacity,
+            storage_utilisation=(None if stored is None or not load.storage_capacity_bytes
+                                 else stored / load.storage_capacity_bytes),
+            nodes_needed=max(needs),
+        ))
+    return BrokerProjection(
+        broker=load.broker,
+        kind=load.kind,
+        nodes=load.nodes,
+        replication=load.replication,
+        capacity_per_node=load.capacity_per_node,
+        storage_per_node=per_node_storage,
+        headroom=headroom,
+        growth=growth,
+        horizon=horizon,
+        years=tuple(years),
+        throughput=throughput,
+        storage=storage,
+    )

@@ -1,0 +1,46 @@
+"""`msgarch brokers` (the capability matrix), `msgarch broker KIND` (one cited profile),
+and `msgarch export-schema profile` (the JSON Schema user profiles are validated against)."""
+
+from __future__ import annotations
+
+from importlib import resources
+
+import click
+
+from msgarch.brokers import builtin_ids, load_builtin
+from msgarch.brokers.matrix import FORMATS, render_matrix, render_profile
+
+
+@click.command()
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
+def brokers(output_format):
+    """The matrix of every built-in broker profile: rows capabilities, columns brokers."""
+    click.echo(render_matrix(fmt=output_format), nl=False)
+
+
+@click.command()
+@click.argument("kind")
+@click.option("--version", "version", default=None, help='Apply the profile\'s overrides for a version, e.g. "3.13".')
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
+def broker(kind, version, output_format):
+    """One built-in profile (KIND such as rabbitmq-quorum), every figure with its source."""
+    import difflib
+
+    if kind not in builtin_ids():
+        close = difflib.get_close_matches(kind, builtin_ids(), n=1)
+        raise click.UsageError(f"no built-in broker '{kind}'" + (f" (did you mean '{close[0]}'?)" if close else "")
+                               + "; `msgarch brokers` lists them")
+    from msgarch.brokers import ProfileError
+
+    try:
+        profile = load_builtin(kind, version)
+    except ProfileError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(render_profile(profile, fmt=output_format), nl=False)
+
+
+@click.command("export-schema")
+@click.argument("what", type=click.Choice(["profile"]))
+def export_schema(what):
+    """Print a JSON Schema msgarch publishes (`profile`: the broker profile schema)."""
+    click.echo(resources.files("msgarch").joinpath("brokers/profile.schema.json").read_text(encoding="utf-8"), nl=False)

@@ -1,0 +1,123 @@
+"""Which properties each element has, their units, how to compare them and how to print them."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+#: (attribute, name as written, unit) per category, in the order the language lists them.
+SYSTEM_PROPS = (
+    ("name", "name", ""), ("growth", "growth", "fraction"), ("horizon", "horizon", "years"),
+    ("headroom", "headroom", "fraction"), ("requires", "requires", "set"),
+)
+BROKER_PROPS = (
+    ("kind", "kind", ""), ("nodes", "nodes", ""), ("replication", "replication", ""),
+    ("version", "version", ""), ("capacity_per_node", "capacity", "msg/s"),
+    ("storage_per_node", "storage", "bytes"), ("max_message", "max-message", "bytes"),
+    ("profile_path", "profile", ""),
+)
+COMPONENT_PROPS = (
+    ("instances", "instances", ""), ("capacity", "capacity", "msg/s"), ("zone", "zone", ""),
+    ("external", "external", ""), ("idempotent", "idempotent", ""),
+    ("description", "description", ""), ("owner", "owner", ""),
+)
+MESSAGE_PROPS = (("size", "size", "bytes"), ("max_size", "max-size", "bytes"), ("schema", "schema", ""))
+FLOW_PROPS = (
+    ("kind", "kind", ""), ("via", "via", ""), ("pattern", "pattern", ""), ("partitions", "partitions", ""),
+    ("rate", "rate", "msg/s"), ("peak", "peak", "msg/s"), ("latency", "latency", "s"),
+    ("timeout", "timeout", "s"), ("durable", "durable", ""), ("delivery", "delivery", ""),
+    ("ordered", "ordered", ""), ("ordered_by", "ordered-by", ""), ("priority", "priority", ""),
+    ("ttl", "ttl", "s"), ("delay", "delay", ""), ("delay_max", "delay-max", "s"),
+    ("dead_letter", "dead-letter", ""), ("retention", "retention", "s"), ("replay", "replay", ""),
+    ("routing", "routing", ""), ("backlog", "backlog", "s"),
+)
+#: A kind holds the same requirements as a flow (unset ones are None), minus its own kind.
+KIND_PROPS = tuple(p for p in FLOW_PROPS if p[0] != "kind")
+
+PROPS = {"system": SYSTEM_PROPS, "broker": BROKER_PROPS, "component": COMPONENT_PROPS,
+         "message": MESSAGE_PROPS, "kind": KIND_PROPS, "flow": FLOW_PROPS}
+
+
+def normalise(value: Any, unit: str) -> Any:
+    """The comparable form: sets for `requires` and consumer lists, plain values otherwise."""
+    if unit == "set":
+        return tuple(sorted(set(value or ())))
+    if isinstance(value, float) and value.is_integer() and unit in ("", "years"):
+        return int(value)
+    return value
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal, with floats compared to a relative 1e-9 (2KB and 2000B are one value in bytes)."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a == b
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=0.0)
+    return a == b
+
+
+def _number(value: float) -> str:
+    text = f"{value:.6g}"
+    if "e" in text:
+        text = f"{value:.0f}" if value >= 1 else f"{value:g}"
+    return text
+
+
+_SIZE_UNITS = (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3))
+_DURATION_UNITS = (("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0), ("ms", 1e-3), ("us", 1e-6))
+
+
+def show_size(value: float) -> str:
+    for unit, size in _SIZE_UNITS:
+        if value >= size and math.isclose(value / size, round(value / size), rel_tol=1e-9):
+            return f"{round(value / size)}{unit}"
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if value >= size:
+            return f"{_number(value / size)}{unit}"
+    return f"{_number(value)}B"
+
+
+def show_duration(value: float) -> str:
+    for unit, size in _DURATION_UNITS:
+        if value >= size and math.isclose(value / size, round(value / size), rel_tol=1e-9):
+            return f"{round(value / size)}{unit}"
+    for unit, size in _DURATION_UNITS:
+        if value >= size:
+            return f"{_number(value / size)}{unit}"
+    return f"{_number(value * 1e6)}us"
+
+
+def show_rate(value: float) -> str:
+    if value >= 1 or value == 0:
+        return f"{_number(value)}/s"
+    for per, seconds in (("min", 60.0), ("h", 3600.0), ("day", 86400.0)):
+        if value * seconds >= 1:
+            return f"{_number(value * seconds)}/{per}"
+    return f"{_number(value * 86400)}/day"
+
+
+def show(value: Any, unit: str = "") -> str:
+    """A value as a reviewer reads it, in the language's own units."""
+    if value is None:
+        return "(unset)"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (tuple, list)):
+        return ", ".join(str(v) for v in value) if value else "(none)"
+    if isinstance(value, (int, float)):
+        if unit == "msg/s":
+            return show_rate(float(value))
+        if unit == "bytes":
+            return show_size(float(value))
+        if unit == "s":
+            return show_duration(float(value))
+        if unit == "fraction":
+            return f"{_number(value * 100)}%"
+        if unit == "years":
+            return f"{_number(value)} year" + ("" if value == 1 else "s")
+        return _number(value)
+    return str(value)
+
+
+def show_percent(value: float | None) -> str:
+    return "unknown" if value is None else f"{value * 100:.0f}%"
