@@ -11,13 +11,13 @@ from tests.conftest import EXAMPLES, ROOT
 CLEAN = """
 broker bus : rabbitmq
 component web { instances 2 }
-component orders { instances 2 }
+component orders { instances 2  capacity 100/s }
 message PlaceOrder { size 1KB }
-flow web -> orders : PlaceOrder { rate 10/s }
+flow web -> orders : PlaceOrder { rate 10/s; pattern queue }
 """
 
 WITH_WARNING = CLEAN + "component lonely\n"
-WITH_ERROR = CLEAN + "flow web -> order : PlaceOrder\n"
+WITH_ERROR = CLEAN + "flow web -> order : PlaceOrder { pattern queue }\n"
 
 
 def test_check_clean_file(write, run):
@@ -49,7 +49,7 @@ def test_text_format_shape(write, run):
     path = write("a.msgarch", WITH_ERROR)
     out = run("lint", path, "--select", "S001").output.splitlines()
     assert out[0] == f"{path}:7:13: S001 [error] component 'order' is not declared (did you mean 'orders'?)"
-    assert out[1] == " 7 | flow web -> order : PlaceOrder"
+    assert out[1] == " 7 | flow web -> order : PlaceOrder { pattern queue }"
     assert out[2] == "   |             ^^^^^"
     assert out[-1] == "Found 1 problem (1 error, 0 warnings, 0 info) in 1 file."
 
@@ -101,7 +101,7 @@ def test_directory_and_stdin(write, run, tmp_path):
 def test_included_files_are_linted_with_their_includer(write, run, tmp_path):
     write("arch/messages.msgarch", "message PlaceOrder { size 1KB }\n")
     write("arch/main.msgarch", 'use "messages.msgarch"\nbroker bus : rabbitmq\ncomponent a\ncomponent b\n'
-                               "flow a -> b : PlaceOrder\n")
+                               "flow a -> b : PlaceOrder { pattern queue }\n")
     result = run("lint", tmp_path / "arch")
     assert result.exit_code == 0, result.output
     assert "All checks passed (2 files)." in result.output
@@ -156,8 +156,8 @@ def test_inline_suppression_same_line_and_line_above(write, run):
 
 
 def test_suppression_on_a_declaration_line_covers_its_properties(write, run):
-    source = CLEAN.replace("flow web -> orders : PlaceOrder { rate 10/s }",
-                           "flow web -> order : PlaceOrder { # msgarch: ignore[S001]\n  rate 10/s\n}")
+    source = CLEAN.replace("flow web -> orders : PlaceOrder { rate 10/s; pattern queue }",
+                           "flow web -> order : PlaceOrder { # msgarch: ignore[S001]\n  rate 10/s\n  pattern queue\n}")
     assert run("lint", write("a.msgarch", source)).exit_code == 0
 
 

@@ -245,8 +245,8 @@ def check_priority(needs: FlowNeeds, profile: Profile) -> Verdict | None:
         status, finding = FITS, "has enough priority levels"
     hint = ""
     if status == NO:
-        hint = (f"send it through a broker with at least {wanted} priority levels, lower `priority` to "
-                f"{levels}" if levels >= 2 else
+        hint = (f"send it through a broker with at least {wanted} priority levels, or lower `priority` "
+                f"to {levels}" if levels >= 2 else
                 f"send it through a broker with at least {wanted} priority levels, or use one queue or "
                 "topic per priority and drop `priority`")
     return _verdict(needs, profile, "priority", "priority", need, status, finding, fact, hint=hint)
@@ -538,12 +538,14 @@ class Alternatives:
 
 
 def alternatives(needs: FlowNeeds, key: str, exclude: str | None = None, requires: Iterable[str] = (),
-                 limit: int = 2) -> Alternatives:
+                 prefer_model: str | None = None, limit: int = 2) -> Alternatives:
     """Up to ``limit`` built-in brokers that meet requirement ``key`` of the flow.
 
     Candidates must fit the requirement (or, when none does, fit it with a caveat); they
-    are ranked by how many of the flow's other requirements they miss, then by caveats,
-    then by the system's `requires`, then by id, so the choice is deterministic.
+    are ranked by how many of the flow's other requirements they miss, then by whether
+    they are the same sort of layer as the current one (``prefer_model``: a managed
+    service suggests managed services first), then by caveats, then by the system's
+    `requires`, then by id, so the choice is deterministic.
     """
     shipped = needs.as_shipped()
     requires = tuple(requires)
@@ -556,8 +558,8 @@ def alternatives(needs: FlowNeeds, key: str, exclude: str | None = None, require
         if this is None or this.status == NO:
             continue
         others = [v.status for v in verdicts if v.requirement != key]
-        ranked.append(((_ORDER[this.status], others.count(NO), others.count(CAVEAT),
-                        requires_gaps(profile, requires), profile.id), this.status))
+        ranked.append(((_ORDER[this.status], others.count(NO), profile.model != prefer_model,
+                        others.count(CAVEAT), requires_gaps(profile, requires), profile.id), this.status))
     if not ranked:
         return Alternatives((), NO)
     ranked.sort()

@@ -128,7 +128,8 @@ def _unique_best(flow: Flow, candidates: list[Flow]) -> Flow | None:
     return scores[0][1]
 
 
-def _flows(old: Model, new: Model) -> list[Pair]:
+def match_flows(old: Model, new: Model) -> tuple[list[tuple[Flow, Flow]], list[tuple[Flow, Flow]], list[Flow], list[Flow]]:
+    """(same identity pairs, consumer-set changes, removed, added) over every flow of both models."""
     groups_old: dict[str, list[Flow]] = {}
     groups_new: dict[str, list[Flow]] = {}
     for f in old.flows:
@@ -147,6 +148,11 @@ def _flows(old: Model, new: Model) -> list[Pair]:
     for o, n in reshaped:
         removed.remove(o)
         added.remove(n)
+    return matched, reshaped, removed, added
+
+
+def _flows(old: Model, new: Model) -> list[Pair]:
+    matched, reshaped, removed, added = match_flows(old, new)
     out: list[Pair] = []
     for o, n in matched:
         props = _property_changes("flow", o, n)

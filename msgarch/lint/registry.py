@@ -7,6 +7,11 @@ from msgarch.lint.rules.structure import (
     AmbiguousBroker, DuplicateName, OrphanComponent, SelfFlow, UnknownReference, UnusedDeclaration,
     UnusedSuppression,
 )
+from msgarch.lint.rules.patterns import MixedMessageTypes, PatternInferred, PatternUnsupported, QueueWithFanout
+from msgarch.lint.rules.broker_fit import (
+    DeliveryGuarantee, DurableSubscription, LatencyClass, MessageTooLarge, NoDeadLetter, NoDelay, NoPriority,
+    NoReplay, NoRouting, NotDurable, NoTtl, OrderingAtRisk,
+)
 
 RULES: tuple[type[Rule], ...] = (
     # S: structure of the model
@@ -17,6 +22,24 @@ RULES: tuple[type[Rule], ...] = (
     AmbiguousBroker,
     SelfFlow,
     UnusedSuppression,
+    # P: messaging patterns
+    QueueWithFanout,
+    PatternUnsupported,
+    PatternInferred,
+    MixedMessageTypes,
+    # B: broker fit
+    NotDurable,
+    DeliveryGuarantee,
+    NoPriority,
+    NoTtl,
+    NoDelay,
+    NoDeadLetter,
+    NoReplay,
+    MessageTooLarge,
+    OrderingAtRisk,
+    NoRouting,
+    LatencyClass,
+    DurableSubscription,
 )
 
 

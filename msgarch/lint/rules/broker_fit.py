@@ -1,0 +1,411 @@
+"""B rules: a flow needs something its broker's profile says the broker lacks.
+
+Every B rule (and P102) asks one check of `msgarch.analysis.fit`, the same check that
+`msgarch recommend` uses, and turns its verdict into a finding:
+
+- does not fit: a finding at the rule's default severity;
+- fits with a caveat (the profile says `partial`, with the condition in its note, or
+  the need sits between the typical and the worst case): an *info* finding that quotes
+  the condition, so the design review sees it without failing the build;
+- fits: nothing.
+
+Messages say what the flow needs, what the broker lacks (citing the profile fact and
+its source, and saying "uncertain" when the fact is), and name built-in brokers that
+would fit; the hint says what to change in the file. Flows whose broker has no usable
+profile are skipped: S001 reports unknown kinds and E003 broken profile files.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Iterator
+
+from msgarch.analysis import fit
+from msgarch.diagnostics import Related, Severity
+from msgarch.lint.rule import Finding, LintContext, Rule
+from msgarch.model.model import Flow
+
+
+def flow_needs(ctx: LintContext, flow: Flow) -> fit.FlowNeeds:
+    return ctx.cached(f"fit:needs:{flow.id}", lambda: fit.FlowNeeds.of(flow, ctx.model))
+
+
+def fit_findings(ctx: LintContext, requirement: str) -> Iterator[Finding]:
+    """Findings for one requirement over every flow whose broker has a profile."""
+    for flow in ctx.model.flows:
+        if flow.via is None or flow.via not in ctx.model.brokers:
+            continue
+        profile = ctx.profile(flow.via)
+        if profile is None:
+            continue
+        needs = flow_needs(ctx, flow)
+        verdict = fit.check(requirement, needs, profile)
+        if verdict is None or verdict.status == fit.FITS:
+            continue
+        yield _finding(ctx, flow, needs, verdict)
+
+
+def _finding(ctx: LintContext, flow: Flow, needs: fit.FlowNeeds, verdict: fit.Verdict) -> Finding:
+    broker = ctx.model.brokers[flow.via]
+    profile = ctx.profile(flow.via)
+    kind = verdict.profile_id
+    others = ctx.cached(
+        f"fit:alternatives:{flow.id}:{verdict.requirement}:{kind}",
+        lambda: fit.alternatives(needs, verdict.requirement, exclude=kind, requires=ctx.model.system.requires,
+                                 prefer_model=profile.model))
+    where = f"broker '{broker.name}' ({kind})"
+    if verdict.status == fit.NO:
+        message = f"flow {flow.id} needs {verdict.need}, but {where} {verdict.reason()}; {others.text()}"
+        severity = None
+    else:
+        message = f"flow {flow.id} needs {verdict.need}; {where} fits with a caveat: it {verdict.reason()}"
+        if others.brokers and others.status == fit.FITS:
+            message += f"; {others.text()}"
+        severity = Severity.INFO
+    related: tuple[Related, ...] = ()
+    if verdict.requirement == "max-size":
+        if needs.message is not None:
+            span = needs.message.prop_spans.get(verdict.prop, needs.message.span)
+            related += (Related(span, f"message {needs.message.name} declares its {verdict.prop} here"),)
+        if needs.max_message is not None and "max-message" in broker.prop_spans:
+            related += (Related(broker.prop_spans["max-message"], f"broker '{broker.name}' sets max-message here"),)
+    return Finding(flow, message, hint=verdict.hint, prop=verdict.prop, related=related, severity=severity)
+
+
+class _BrokerFitRule(Rule):
+    requirement: ClassVar[str]
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        yield from fit_findings(ctx, self.requirement)
+
+
+class NotDurable(_BrokerFitRule):
+    """A flow is `durable` but its broker does not persist messages.
+
+    Why: `durable` says the messages must survive a broker restart. A broker that keeps
+    messages only in memory (core NATS, Redis Pub/Sub, ZeroMQ, TIBCO RV) loses every
+    message in flight when it restarts. Partial persistence (for example Redis with only
+    RDB snapshots, which loses the last minutes of writes) is reported as an info caveat
+    that quotes the profile's note.
+
+    Fails:
+
+        broker cache : redis-pubsub
+        flow orders -> billing : OrderPlaced { via cache  durable }
+
+    Passes:
+
+        broker bus : rabbitmq-quorum
+        flow orders -> billing : OrderPlaced { via bus  durable }
+    """
+
+    code = "B201"
+    name = "not-durable"
+    summary = "`durable` but the broker does not persist messages"
+    severity = Severity.ERROR
+    requirement = "durable"
+
+
+class DeliveryGuarantee(_BrokerFitRule):
+    """The delivery guarantee a flow needs is stronger than its broker gives.
+
+    Why: `delivery at-least-once` on an at-most-once broker (core NATS, Redis Pub/Sub,
+    ZeroMQ) loses messages; `delivery exactly-once` where the broker has no exactly-once
+    (RabbitMQ, SQS standard, ActiveMQ) cannot be had at all. An idempotent consumer
+    turns at-least-once into effectively-once: that is usually the fix, and the message
+    says so. Where exactly-once exists only under a condition (Kafka: Kafka-to-Kafka with
+    transactions; SQS FIFO: within the deduplication window), the finding is an info
+    caveat quoting the condition.
+
+    Fails:
+
+        broker bus : rabbitmq
+        flow orders -> billing : ChargeCard { via bus  delivery exactly-once }
+
+    Passes:
+
+        broker bus : rabbitmq
+        component billing { idempotent }
+        flow orders -> billing : ChargeCard { via bus  delivery at-least-once }
+    """
+
+    code = "B202"
+    name = "delivery-guarantee"
+    summary = "the delivery guarantee needed is stronger than the broker gives"
+    severity = Severity.ERROR
+    requirement = "delivery"
+
+
+class NoPriority(_BrokerFitRule):
+    """A flow needs `priority N` but its broker has no priorities, or fewer than N levels.
+
+    Why: without broker priorities, urgent messages wait behind the backlog. Kafka,
+    Pulsar, SQS and NATS have none; RabbitMQ quorum queues have none before 4.0 and two
+    levels from 4.0. Priorities that exist with restrictions (off by default, not strict,
+    only with prefetch 1) are an info caveat quoting the profile's note.
+
+    Fails:
+
+        broker events : kafka
+        flow api -> worker : Job { via events  priority 3 }
+
+    Passes:
+
+        broker bus : rabbitmq
+        flow api -> worker : Job { via bus  priority 3 }
+    """
+
+    code = "B203"
+    name = "no-priority"
+    summary = "`priority N` but the broker has no priority, or fewer levels than N"
+    severity = Severity.ERROR
+    requirement = "priority"
+
+
+class NoTtl(_BrokerFitRule):
+    """A flow needs `ttl` but its broker has no per-message expiry.
+
+    Why: a message that must not be acted on after its deadline has to be dropped by
+    the broker, or every consumer must check timestamps. When the broker has no
+    per-message expiry but has a queue-wide one (SQS retention, Pulsar topic TTL), the
+    finding is an info caveat: every message of a flow has the same `ttl`, so a queue
+    used by this flow alone does the job. Segment-based retention (Kafka) is not expiry.
+
+    Fails:
+
+        broker events : kafka
+        flow pricing -> shop : PriceUpdate { via events  ttl 30s }
+
+    Passes:
+
+        broker bus : rabbitmq
+        flow pricing -> shop : PriceUpdate { via bus  ttl 30s }
+    """
+
+    code = "B204"
+    name = "no-ttl"
+    summary = "`ttl` but the broker has no per-message expiry"
+    severity = Severity.ERROR
+    requirement = "ttl"
+
+
+class NoDelay(_BrokerFitRule):
+    """A flow needs `delay` but its broker has no delayed delivery, or only a shorter one.
+
+    Why: scheduled delivery that the broker cannot do ends up held in consumer memory
+    or redelivered early. SQS delays at most 15 minutes; Celery's ETA tasks are held
+    unacknowledged in worker RAM and bounded by the transport's timeouts; RabbitMQ has
+    no core delayed delivery. Delays that work with restrictions are an info caveat.
+
+    Fails:
+
+        broker q : sqs
+        flow billing -> dunning : Reminder { via q  delay 2h }
+
+    Passes:
+
+        broker q : sqs
+        flow billing -> dunning : Reminder { via q  delay 10min }
+    """
+
+    code = "B205"
+    name = "no-delay"
+    summary = "`delay` but the broker has no delayed delivery (or only up to a shorter bound)"
+    severity = Severity.ERROR
+    requirement = "delay"
+
+
+class NoDeadLetter(_BrokerFitRule):
+    """A flow needs `dead-letter` but its broker has no dead-lettering.
+
+    Why: a poison message that is redelivered forever blocks its queue; one that is
+    dropped is lost. Without broker dead-lettering the consumer must park failing
+    messages itself. Dead-lettering that the client library or application implements
+    (Pulsar, Celery, a Postgres table) is an info caveat quoting the profile's note.
+
+    Fails:
+
+        broker events : kafka
+        flow orders -> billing : ChargeCard { via events  dead-letter }
+
+    Passes:
+
+        broker bus : rabbitmq-quorum
+        flow orders -> billing : ChargeCard { via bus  dead-letter }
+    """
+
+    code = "B206"
+    name = "no-dead-letter"
+    summary = "`dead-letter` but the broker has none"
+    severity = Severity.WARNING
+    requirement = "dead-letter"
+
+
+class NoReplay(_BrokerFitRule):
+    """A flow needs `replay` or `retention` but its broker deletes consumed messages.
+
+    Why: queues delete a message once it is acknowledged, so a new subscriber or a
+    rebuilt read model cannot start from the past. Logs (Kafka, Pulsar, RabbitMQ and
+    Redis streams, JetStream) keep messages for a retention period. Limited replay
+    (retroactive consumers, FIFO topic archives) is an info caveat.
+
+    Fails:
+
+        broker bus : rabbitmq
+        flow orders -> analytics : OrderPlaced { via bus  replay }
+
+    Passes:
+
+        broker events : kafka
+        flow orders -> analytics : OrderPlaced { via events  replay  retention 7d }
+    """
+
+    code = "B207"
+    name = "no-replay"
+    summary = "`replay` or `retention` but consumed messages are gone"
+    severity = Severity.ERROR
+    requirement = "replay"
+
+
+class MessageTooLarge(_BrokerFitRule):
+    """A message's `max-size` (or `size`) exceeds its broker's maximum message size.
+
+    Why: the broker rejects larger messages at publish time, usually in production and
+    on the rare large message. The limit is the broker's `max-message` when declared
+    (bounded by the profile's hard limit), otherwise the profile's default, which is
+    version-dependent (RabbitMQ: 128 MiB in 3.13, 16 MiB in 4.x; Kafka: about 1 MB).
+
+    Fails:
+
+        broker events : kafka
+        message Report { max-size 5MB }
+        flow reports -> archive : Report { via events }
+
+    Passes:
+
+        broker events : kafka { max-message 8MB }
+        message Report { max-size 5MB }
+        flow reports -> archive : Report { via events }
+    """
+
+    code = "B208"
+    name = "message-too-large"
+    summary = "the message's `max-size` (or `size`) exceeds the broker's maximum"
+    severity = Severity.ERROR
+    requirement = "max-size"
+
+
+class OrderingAtRisk(_BrokerFitRule):
+    """A flow is `ordered` but its broker cannot keep that order for this flow.
+
+    Why: with competing consumers (a consumer component with `instances` above 1), two
+    messages can be processed at the same time and finish out of order. Order per key
+    survives when the broker partitions by key (Kafka and Pulsar partitions, SQS FIFO
+    and JMS message groups); a single active consumer keeps order only by letting one
+    instance work at a time, so it does not count as keeping order *with* competing
+    consumers. Total order survives competing instances only on a single partition
+    (`partitions 1`). A broker without ordering fails even with one instance; ordering
+    the profile calls partial is an info caveat.
+
+    Fails:
+
+        broker bus : rabbitmq
+        component billing { instances 3 }
+        flow orders -> billing : OrderEvent { via bus  ordered by order_id }
+
+    Passes:
+
+        broker events : kafka
+        component billing { instances 3 }
+        flow orders -> billing : OrderEvent { via events  ordered by order_id  partitions 12 }
+    """
+
+    code = "B209"
+    name = "ordering-at-risk"
+    summary = "`ordered` but the broker cannot keep that order for this flow"
+    severity = Severity.WARNING
+    requirement = "ordering"
+
+
+class NoRouting(_BrokerFitRule):
+    """A flow needs a `routing` style its broker cannot do.
+
+    Why: topic wildcards, header matching and content selectors decide which consumers
+    get which messages; without them in the broker, the producer or every consumer must
+    do the filtering. Partial support is a caveat, not an error: Kafka can subscribe to
+    topics by regular expression (so one topic per subject gives wildcard-like
+    subscriptions, but nothing routes within a topic), and JMS selectors see properties,
+    not the body. The info finding quotes the restriction so the reader can judge.
+
+    Fails:
+
+        broker q : sqs
+        flow shop -> alerts : StockAlert { via q  routing topic }
+
+    Passes:
+
+        broker bus : rabbitmq
+        flow shop -> alerts : StockAlert { via bus  routing topic }
+    """
+
+    code = "B210"
+    name = "no-routing"
+    summary = "`routing` style the broker cannot do"
+    severity = Severity.ERROR
+    requirement = "routing"
+
+
+class LatencyClass(_BrokerFitRule):
+    """A flow's `latency` budget is below what its broker typically achieves.
+
+    Why: the broker's own latency class (the profile's p50, an estimate) is a floor no
+    tuning of consumers removes: a sub-millisecond budget on a broker that persists to
+    disk cannot be met. A request-reply flow crosses the broker twice, so its budget is
+    compared with twice the figures. A budget above the median but below the profile's
+    p99 is an info caveat: most messages make it, the slow tail does not. L401 adds
+    queueing and downstream waits to the estimate.
+
+    Fails:
+
+        broker events : kafka
+        flow ticks -> pricer : Quote { via events  latency 500us }
+
+    Passes:
+
+        broker md : zeromq
+        flow ticks -> pricer : Quote { via md  latency 500us }
+    """
+
+    code = "B211"
+    name = "latency-class"
+    summary = "`latency` budget below what the broker typically achieves"
+    severity = Severity.WARNING
+    requirement = "latency"
+
+
+class DurableSubscription(_BrokerFitRule):
+    """A pub/sub flow needs `durable` or at-least-once delivery, but a subscriber that is
+    disconnected misses messages on its broker.
+
+    Why: on Redis Pub/Sub, core NATS, ZeroMQ or TIBCO RV, a message reaches only the
+    subscribers connected at that moment: a subscriber that restarts loses what was
+    published meanwhile, whatever the publisher did. Durable subscriptions (a queue per
+    subscriber, or a log with consumer offsets) keep it. Durable subscriptions with
+    limits (MQTT persistent sessions capped by a queue length; SNS only through an SQS
+    subscription) are an info caveat.
+
+    Fails:
+
+        broker cache : redis-pubsub
+        flow orders -> billing, audit : OrderPlaced { via cache  pattern pubsub  delivery at-least-once }
+
+    Passes:
+
+        broker events : kafka
+        flow orders -> billing, audit : OrderPlaced { via events  pattern pubsub  delivery at-least-once }
+    """
+
+    code = "B212"
+    name = "durable-subscription"
+    summary = "pubsub with `durable` or at-least-once on a broker where a disconnected subscriber misses messages"
+    severity = Severity.ERROR
+    requirement = "durable-subscription"

@@ -1,0 +1,676 @@
+"""C rules: capacity and growth of consumers and brokers, from stated queueing models.
+
+Every figure in a message names the model that produced it (M/M/c by Erlang C, one M/M/1
+per partition, broker load as produced + delivered copies, compound growth). Missing
+inputs are never guessed: the rules skip what they cannot judge and C307 lists it once.
+
+The shared inputs (broker facts from the profiles, consumer and broker loads, growth
+projections) are computed once per model through ``ctx.cached`` and reused by the L and
+R rules.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from msgarch.analysis import figures as fig
+from msgarch.analysis import load as load_analysis
+from msgarch.analysis.projection import (
+    BrokerProjection, ConsumerProjection, project_broker, project_consumer, short_model,
+)
+from msgarch.analysis.queueing import QueueEstimate
+from msgarch.diagnostics import Related, Severity
+from msgarch.lint.rule import Finding, LintContext, Rule
+
+#: C305: an element is a hotspot when its share is at least this and at least twice its
+#: fair share (1/n), among at least HOTSPOT_MIN_PEERS peers.
+HOTSPOT_SHARE = 0.5
+HOTSPOT_MIN_PEERS = 3
+#: C305: fan-in (distinct producing components) at least this and twice the mean.
+HOTSPOT_FAN_IN = 4
+#: C306: a flow is latency-sensitive with a `latency` budget up to this (or request-reply).
+SENSITIVE_LATENCY_S = 0.1
+#: C306: a heavy flow carries at least this share of its broker's messages at peak,
+#: at least HEAVY_MIN_RATE msg/s, and at least HEAVY_RATIO times a sensitive flow's.
+HEAVY_SHARE = 0.5
+HEAVY_MIN_RATE = 1000.0
+HEAVY_RATIO = 10.0
+
+
+# --- shared inputs ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BrokerFacts:
+    """What the capacity and latency rules need to know about one broker."""
+
+    name: str
+    kind: str
+    profile: Any | None
+    model: str  # profile model: broker, brokerless, database, managed-service, task-layer
+    per_node: float | None  # msg/s per node: declared `capacity`, else the profile's
+    capacity_source: str  # where per_node comes from, or why it is unknown
+    sized: bool  # False: a managed service without a figure has no nodes to size
+    latency_p99: float | None
+    latency_source: str
+    latency_uncertain: bool
+    partitioned: bool  # the broker gives each partition to one consumer
+
+
+def broker_facts(ctx: LintContext) -> dict[str, BrokerFacts]:
+    """Per-broker capacity and latency facts, from the declaration and the profile."""
+    return ctx.cached("capacity:broker-facts", lambda: _broker_facts(ctx))
+
+
+def _broker_facts(ctx: LintContext) -> dict[str, BrokerFacts]:
+    facts: dict[str, BrokerFacts] = {}
+    for name in sorted(ctx.model.brokers):
+        broker = ctx.model.brokers[name]
+        profile = ctx.profile(name)
+        model = getattr(profile, "model", "") if profile is not None else ""
+        profile_rate = profile.throughput_per_node if profile is not None else None
+        if broker.capacity_per_node is not None:
+            per_node = broker.capacity_per_node
+            source = f"declared `capacity {fig.rate(per_node)} per node`"
+        elif profile_rate:
+            per_node = profile_rate
+            source = profile.fact("throughput").cite()
+        else:
+            per_node = None
+            source = (profile.fact("throughput").cite() if profile is not None
+                      else f"no profile for kind '{broker.kind}'")
+        latency = latency_source = None
+        uncertain = False
+        if profile is not None:
+            latency = profile.latency_p99
+            fact = profile.fact("latency")
+            latency_source = fact.cite()
+            uncertain = bool(fact.uncertain)
+        facts[name] = BrokerFacts(
+            name=name, kind=broker.kind, profile=profile, model=model,
+            per_node=per_node, capacity_source=source,
+            sized=per_node is not None or model != "managed-service",
+            latency_p99=latency, latency_source=latency_source or "",
+            latency_uncertain=uncertain,
+            partitioned=bool(profile is not None and profile.partitioned),
+        )
+    return facts
+
+
+def consumer_loads(ctx: LintContext) -> dict[str, load_analysis.ConsumerLoad]:
+    """Load and queue of every consumer component (once per model)."""
+    def compute():
+        per_partition = frozenset(name for name, facts in broker_facts(ctx).items()
+                                  if facts.partitioned)
+        return load_analysis.consumer_loads(ctx.model, per_partition=per_partition)
+    return ctx.cached("capacity:consumer-loads", compute)
+
+
+def broker_loads(ctx: LintContext) -> dict[str, load_analysis.BrokerLoad]:
+    """Traffic through every broker (once per model); the profile gives capacity per node."""
+    def compute():
+        per_node = {name: facts.per_node for name, facts in broker_facts(ctx).items()}
+        return load_analysis.broker_loads(ctx.model, per_node)
+    return ctx.cached("capacity:broker-loads", compute)
+
+
+def consumer_projections(ctx: LintContext) -> dict[str, ConsumerProjection]:
+    def compute():
+        system = ctx.model.system
+        result = {}
+        for name, load in consumer_loads(ctx).items():
+            projection = project_consumer(load, system.growth, system.horizon, system.headroom)
+            if projection is not None:
+                result[name] = projection
+        return result
+    return ctx.cached("capacity:consumer-projections", compute)
+
+
+def broker_projections(ctx: LintContext) -> dict[str, BrokerProjection]:
+    def compute():
+        system = ctx.model.system
+        return {name: project_broker(load, system.growth, system.horizon, system.headroom)
+                for name, load in broker_loads(ctx).items() if load.flows}
+    return ctx.cached("capacity:broker-projections", compute)
+
+
+def flows_by_id(ctx: LintContext) -> dict:
+    return ctx.cached("capacity:flows-by-id", lambda: {f.id: f for f in ctx.model.flows})
+
+
+def latency_classes(ctx: LintContext) -> dict[str, float]:
+    """Broker name -> p99 latency class from its profile (brokers with a profile only)."""
+    return {name: facts.latency_p99 for name, facts in broker_facts(ctx).items()
+            if facts.latency_p99 is not None}
+
+
+# --- wording --------------------------------------------------------------------------
+
+
+def consumer_head(estimate: QueueEstimate, arrival: float | None = None) -> str:
+    """'M/M/6 at peak 400/s into 6 x 50/s' or the per-partition equivalent."""
+    arrival = estimate.arrival_rate if arrival is None else arrival
+    if estimate.partitions is None:
+        return (f"M/M/{estimate.servers} at peak {fig.rate(arrival)} into "
+                f"{estimate.servers} x {fig.rate(estimate.service_rate)}")
+    text = (f"{short_model(estimate)} at peak {fig.rate(arrival)} over "
+            f"{fig.plural(estimate.partitions, 'partition')} into "
+            f"{estimate.consumers} x {fig.rate(estimate.service_rate)}")
+    if estimate.consumers < estimate.partitions:
+        held = -(-estimate.partitions // estimate.consumers)
+        text += f" (the busiest consumer holds {held})"
+    elif estimate.consumers > estimate.partitions:
+        text += f" ({estimate.consumers - estimate.partitions} idle)"
+    return text
+
+
+def utilisation_phrase(estimate: QueueEstimate) -> str:
+    who = "the busiest consumer is at" if estimate.partitions is not None else "utilisation"
+    return f"{who} {fig.percent(estimate.utilisation)}"
+
+
+def instances_phrase(estimate: QueueEstimate, headroom: float) -> str:
+    """What keeps the group under headroom: instances, or (partitioned) partitions."""
+    limit = fig.percent(headroom)
+    if estimate.partitions is None:
+        return f"{fig.plural(estimate.servers_needed, 'instance')} keep it under the {limit} headroom"
+    if estimate.servers_needed is not None:
+        return (f"{fig.plural(estimate.servers_needed, 'consumer')} keep it under the "
+                f"{limit} headroom")
+    needed = estimate.partitions_needed
+    return (f"more consumers cannot help with {fig.plural(estimate.partitions, 'partition')}: "
+            f"{needed} partitions and {needed} consumers keep it under the {limit} headroom")
+
+
+def model_hint(estimate: QueueEstimate) -> str:
+    return f"model: {estimate.model}"
+
+
+def flow_related(ctx: LintContext, load: load_analysis.ConsumerLoad) -> tuple[Related, ...]:
+    flows = flows_by_id(ctx)
+    related = []
+    for share in load.shares:
+        flow = flows.get(share.flow)
+        if flow is None:
+            continue
+        figure = "no rate" if share.peak is None else f"{fig.rate(share.peak)} at peak"
+        related.append(Related(flow.span, f"{share.flow}: {figure}"))
+    return tuple(related)
+
+
+def broker_traffic_phrase(load: load_analysis.BrokerLoad) -> str:
+    peak = load.peak
+    parts = [f"{fig.count(peak.produced)} produced", f"{fig.count(peak.delivered)} delivered"]
+    if peak.replies:
+        parts.append(f"{fig.count(2 * peak.replies)} replies in and out")
+    return f"{fig.rate(peak.messages)} at peak ({' + '.join(parts)})"
+
+
+def broker_head(load: load_analysis.BrokerLoad) -> str:
+    nodes = fig.plural(load.nodes, "node")
+    return (f"broker '{load.broker}' ({load.kind}): {broker_traffic_phrase(load)} into "
+            f"{nodes} x {fig.rate(load.capacity_per_node)} = {fig.rate(load.capacity)}")
+
+
+# --- rules ----------------------------------------------------------------------------
+
+
+class ConsumerOverloaded(Rule):
+    """The traffic into a component at peak exceeds what its instances can process.
+
+    Why: with utilisation rho = lambda / (c x mu) at or above 100%, arrivals outpace the
+    instances and the backlog grows without bound for as long as the peak lasts; every
+    wait grows with it. lambda sums the peak (or rate) of every flow delivered to the
+    component (pub/sub delivers the full rate to each subscribing component; a queue is
+    shared by the instances); mu is `capacity` and c `instances`. The model is M/M/c, or
+    one M/M/1 per partition when the broker gives each partition to one consumer (kafka):
+    then the busiest consumer decides, and more consumers than partitions sit idle. The
+    message gives the backlog growth and the instances (or partitions) that keep the
+    component under the system's headroom. Components without `capacity` are skipped
+    (C307 lists them).
+
+    Fails:
+
+        component billing { instances 2  capacity 100/s }
+        flow orders -> billing : Invoice { via jobs  rate 150/s  peak 250/s }
+
+    Passes:
+
+        component billing { instances 4  capacity 100/s }
+        flow orders -> billing : Invoice { via jobs  rate 150/s  peak 250/s }
+    """
+
+    code = "C301"
+    name = "consumer-overloaded"
+    summary = "peak traffic into a component exceeds instances x capacity: the backlog grows without bound"
+    severity = Severity.ERROR
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        headroom = ctx.model.system.headroom
+        for name, load in consumer_loads(ctx).items():
+            estimate = load.estimate
+            if estimate is None or estimate.stable:
+                continue
+            component = ctx.model.components[name]
+            growth = fig.count(estimate.backlog_growth_per_s)
+            yield Finding(
+                component,
+                f"{consumer_head(estimate)}: {utilisation_phrase(estimate)}, the backlog grows "
+                f"by {growth} msg/s; {instances_phrase(estimate, headroom)}",
+                hint=(f"add instances or make the handler faster; until then waits grow for "
+                      f"as long as the peak lasts. {model_hint(estimate)}"),
+                prop="capacity",
+                related=flow_related(ctx, load),
+            )
+
+
+class ConsumerHeadroom(Rule):
+    """A component runs above the system's headroom at peak.
+
+    Why: queueing delay climbs steeply as utilisation nears 100% (the M/M/1 multiplier
+    rho/(1-rho) is 2.3 at 70%, 9 at 90%), and there is no margin left for a slow
+    dependency or a lost instance. The system's `headroom` (70% unless declared) is the
+    utilisation to stay under. The message gives the queueing model, the p99 wait it
+    predicts, and the instances that bring the component back under the headroom.
+
+    Fails:
+
+        system "Shop" { headroom 70% }
+        component billing { instances 4  capacity 100/s }
+        flow orders -> billing : Invoice { via jobs  peak 320/s }    # 80%
+
+    Passes:
+
+        component billing { instances 5  capacity 100/s }            # 64%
+    """
+
+    code = "C302"
+    name = "consumer-headroom"
+    summary = "a component's utilisation at peak is above the system's headroom"
+    severity = Severity.WARNING
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        headroom = ctx.model.system.headroom
+        for name, load in consumer_loads(ctx).items():
+            estimate = load.estimate
+            if estimate is None or not estimate.stable or estimate.utilisation < headroom:
+                continue
+            waits = (f"p99 wait {fig.seconds(estimate.wait_p99_s)}, mean "
+                     f"{fig.seconds(estimate.wait_mean_s)}")
+            yield Finding(
+                ctx.model.components[name],
+                f"{consumer_head(estimate)}: {utilisation_phrase(estimate)}, at or above the "
+                f"{fig.percent(headroom)} headroom ({waits}); "
+                f"{instances_phrase(estimate, headroom)}",
+                hint=f"add instances before the next peak. {model_hint(estimate)}",
+                prop="capacity",
+                related=flow_related(ctx, load),
+            )
+
+
+class BrokerOverloaded(Rule):
+    """The traffic through a broker at peak exceeds its nodes' capacity, or its headroom.
+
+    Why: a broker past its capacity throttles publishers (flow control) or builds queues
+    in memory and on disk until alarms stop it; past the headroom it has no margin for a
+    node failure or a rebalance. Traffic counts every message in and out: produced, plus
+    a delivered copy per consumer component for pub/sub (one for a queue), plus the
+    reply of a request-reply flow. Capacity is `nodes` x the per-node throughput: the
+    broker's `capacity N/s per node` when declared, else the profile's published figure
+    (cited in the message, with its doubts). Error at 100% or more, warning from the
+    headroom up. Brokers without a figure are skipped (C307 lists them).
+
+    Fails:
+
+        broker bus : rabbitmq { nodes 1  capacity 5k/s per node }
+        flow a -> b, c, d : Tick { via bus  pattern pubsub  peak 2k/s }   # 8k/s in + out
+
+    Passes:
+
+        broker bus : rabbitmq { nodes 3  capacity 5k/s per node }         # 53%
+    """
+
+    code = "C303"
+    name = "broker-overloaded"
+    summary = "the traffic through a broker exceeds nodes x per-node capacity (or its headroom)"
+    severity = Severity.ERROR
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        from msgarch.analysis.queueing import servers_needed
+
+        headroom = ctx.model.system.headroom
+        facts = broker_facts(ctx)
+        for name, load in broker_loads(ctx).items():
+            if load.capacity is None or load.utilisation is None or load.utilisation < headroom:
+                continue
+            over = load.utilisation >= 1.0
+            needed = max(servers_needed(load.peak.messages, load.capacity_per_node, headroom),
+                         load.replication)
+            verdict = ("over capacity: publishers are throttled or queues grow in the broker"
+                       if over else f"at or above the {fig.percent(headroom)} headroom")
+            yield Finding(
+                ctx.model.brokers[name],
+                f"{broker_head(load)}: utilisation {fig.percent(load.utilisation)}, {verdict}; "
+                f"{fig.plural(needed, 'node')} keep it under the {fig.percent(headroom)} "
+                f"headroom; per-node capacity: {facts[name].capacity_source}",
+                hint=("add nodes, move heavy flows to another broker, or measure the real "
+                      "per-node figure and declare it with `capacity N/s per node`. "
+                      f"model: {load.model}"),
+                severity=Severity.ERROR if over else Severity.WARNING,
+                related=_broker_flow_related(ctx, load),
+            )
+
+
+def _broker_flow_related(ctx: LintContext, load: load_analysis.BrokerLoad,
+                         limit: int = 5) -> tuple[Related, ...]:
+    flows = flows_by_id(ctx)
+    ranked = sorted((traffic for traffic in load.flows if traffic.peak is not None),
+                    key=lambda t: -t.peak * t.messages_per_produced)
+    related = []
+    for traffic in ranked[:limit]:
+        flow = flows.get(traffic.flow)
+        if flow is not None:
+            related.append(Related(flow.span, f"{traffic.flow}: "
+                           f"{fig.rate(traffic.peak * traffic.messages_per_produced)} in + out at peak"))
+    return tuple(related)
+
+
+class GrowthRunway(Rule):
+    """At the system's growth rate, a consumer or broker passes its headroom within the horizon.
+
+    Why: capacity takes time to add (procurement, a partition change, a cluster resize);
+    knowing the year a resource runs out lets the team plan for it instead of finding
+    out at the next peak. Load in year t is load now x (1 + growth)^t (compound growth,
+    `growth` and `horizon` of the `system` block); each year is re-run through the same
+    queueing model with today's instances. The message names the first year at or over
+    the headroom and what must be added by then (instances, partitions or broker nodes),
+    and what the end of the horizon needs. Resources already over their headroom today
+    are C301, C302 and C303; broker storage is planned by `msgarch plan`.
+
+    Fails:
+
+        system "Shop" { growth 15% per year  horizon 5 years  headroom 70% }
+        component notifications { instances 4  capacity 600/s }
+        flow orders -> notifications : OrderPlaced { via events  peak 1450/s }   # 60% today
+
+    Passes:
+
+        component notifications { instances 6  capacity 600/s }                  # 40% today
+    """
+
+    code = "C304"
+    name = "growth-runway"
+    summary = "at the growth rate, a consumer or broker passes its headroom within the horizon"
+    severity = Severity.WARNING
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        system = ctx.model.system
+        if system.growth <= 0:
+            return
+        headroom = fig.percent(system.headroom)
+        growth = fig.percent(system.growth)
+        for name, projection in consumer_projections(ctx).items():
+            year = projection.first_year_over
+            if year is None or year == 0:
+                continue
+            today = projection.today.estimate
+            then = projection.years[year]
+            last = projection.years[-1]
+            what = _consumer_additions(projection, year)
+            yield Finding(
+                ctx.model.components[name],
+                f"{consumer_head(today)}: {utilisation_phrase(today)} today; at {growth} "
+                f"growth a year it passes the {headroom} headroom in year {year} "
+                f"({fig.percent(then.estimate.utilisation)} at {fig.rate(then.load)}); {what}"
+                + (f"; {last.instances_needed} by year {last.year}"
+                   if last.year != year and last.instances_needed != then.instances_needed else ""),
+                hint=(f"plan the change before year {year}; `msgarch plan` shows every year. "
+                      f"model: {today.model}; compound growth: load in year t = load now "
+                      f"x (1 + {growth})^t"),
+                prop="instances" if "instances" in ctx.model.components[name].prop_spans else None,
+                related=flow_related(ctx, consumer_loads(ctx)[name]),
+            )
+        facts = broker_facts(ctx)
+        for name, projection in broker_projections(ctx).items():
+            plan = projection.throughput
+            if plan is None or plan.first_year_over is None or plan.first_year_over == 0:
+                continue
+            year = plan.first_year_over
+            load = broker_loads(ctx)[name]
+            needed = plan.needed[year]
+            tail = (f"; {plan.needed[-1]} by year {plan.horizon}"
+                    if plan.horizon != year and plan.needed[-1] != needed else "")
+            yield Finding(
+                ctx.model.brokers[name],
+                f"{broker_head(load)}: utilisation {fig.percent(load.utilisation)} today; at "
+                f"{growth} growth a year it passes the {headroom} headroom in year {year} "
+                f"({fig.percent(projection.years[year].utilisation)} at "
+                f"{fig.rate(projection.years[year].messages)}); add "
+                f"{fig.plural(needed - plan.current, 'node')} by year {year} ({needed} in all)"
+                f"{tail}; per-node capacity: {facts[name].capacity_source}",
+                hint=(f"plan the resize before year {year}; `msgarch plan` shows every year. "
+                      f"model: {plan.model}; {load.model}"),
+                related=_broker_flow_related(ctx, load),
+            )
+
+
+def _consumer_additions(projection: ConsumerProjection, year: int) -> str:
+    then = projection.years[year]
+    added = then.instances_needed - projection.instances
+    if projection.partitions is not None and then.partitions_needed not in (None, projection.partitions):
+        return (f"add partitions by year {year}: {then.partitions_needed} partitions and "
+                f"{then.instances_needed} consumers")
+    word = "consumer" if projection.partitions is not None else "instance"
+    return (f"add {fig.plural(added, word)} by year {year} "
+            f"({then.instances_needed} in all)")
+
+
+class Hotspot(Rule):
+    """A component or broker carries a disproportionate share of all traffic or fan-in.
+
+    Why: an element that most messages pass through, or that most producers send to, is
+    where an outage, a slow release or a schema change hurts everything at once; it
+    deserves the most capacity margin, monitoring and care, and sometimes a split. A
+    component is a hotspot when it receives at least half of all messages delivered to
+    components at peak (and at least twice its fair share, among 3 or more consumers),
+    or when at least 4 components send to it, twice the average fan-in. A broker is one
+    when it carries at least half of all broker traffic and twice its fair share, among
+    3 or more brokers. Informational.
+
+    Fails:
+
+        flow a -> hub : M { via bus  peak 900/s }
+        flow b -> x : M { via bus  peak 50/s }
+        flow c -> y : M { via bus  peak 50/s }     # hub takes 90% of all deliveries
+
+    Passes:
+
+        flow a -> hub : M { via bus  peak 300/s }
+        flow b -> x : M { via bus  peak 300/s }
+        flow c -> y : M { via bus  peak 300/s }
+    """
+
+    code = "C305"
+    name = "hotspot"
+    summary = "a component or broker carries a disproportionate share of all traffic or fan-in"
+    severity = Severity.INFO
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        model = ctx.model
+        loads = consumer_loads(ctx)
+        total = sum(load.peak for load in loads.values())
+        reasons: dict[str, list[str]] = {}
+        if len(loads) >= HOTSPOT_MIN_PEERS and total > 0:
+            limit = max(HOTSPOT_SHARE, 2.0 / len(loads))
+            for name, load in loads.items():
+                if load.peak / total >= limit:
+                    reasons.setdefault(name, []).append(
+                        f"takes {fig.percent(load.peak / total)} of all messages delivered to "
+                        f"components ({fig.rate(load.peak)} of {fig.rate(total)} at peak, "
+                        f"{len(loads)} consumer components)")
+        producers: dict[str, set[str]] = {}
+        for flow in model.flows:
+            if not model.resolved(flow):
+                continue
+            for consumer in flow.consumers:
+                if not model.components[consumer].external and consumer != flow.producer:
+                    producers.setdefault(consumer, set()).add(flow.producer)
+        if producers:
+            mean = sum(len(p) for p in producers.values()) / len(producers)
+            for name in sorted(producers):
+                fan_in = len(producers[name])
+                if fan_in >= HOTSPOT_FAN_IN and fan_in >= 2 * mean:
+                    reasons.setdefault(name, []).append(
+                        f"receives from {fan_in} components "
+                        f"({fig.names(sorted(producers[name]))}), against an average fan-in of "
+                        f"{fig.number(mean, 2)}")
+        for name in sorted(reasons):
+            yield Finding(
+                model.components[name],
+                f"component '{name}' is a hotspot: it {' and '.join(reasons[name])}",
+                hint=("give it the most capacity margin and monitoring; consider splitting "
+                      "it if its inputs are unrelated. model: " + load_analysis.LOAD_MODEL),
+            )
+        brokers = {name: load for name, load in broker_loads(ctx).items()
+                   if load.peak.messages > 0}
+        total = sum(load.peak.messages for load in brokers.values())
+        if len(brokers) >= HOTSPOT_MIN_PEERS and total > 0:
+            limit = max(HOTSPOT_SHARE, 2.0 / len(brokers))
+            for name, load in brokers.items():
+                share = load.peak.messages / total
+                if share >= limit:
+                    yield Finding(
+                        model.brokers[name],
+                        f"broker '{name}' is a hotspot: it carries {fig.percent(share)} of all "
+                        f"broker traffic ({fig.rate(load.peak.messages)} of {fig.rate(total)} "
+                        f"at peak, {len(brokers)} brokers)",
+                        hint=f"size and monitor it first; an outage here stops most flows. "
+                             f"model: {load.model}",
+                    )
+
+
+class IsolateHeavyFlow(Rule):
+    """A high-throughput flow shares a broker with latency-sensitive flows.
+
+    Why: on a shared broker the heavy flow's bursts, backlogs and disk or network
+    saturation delay every other flow; latency-sensitive flows (a `latency` budget of
+    100 ms or less, or request-reply) then miss their budgets for reasons that have
+    nothing to do with them. A flow is heavy when it carries at least half of its
+    broker's messages at peak, at least 1000/s, and at least 10 times a sensitive flow's
+    traffic. Advice: a separate broker, vhost or cluster for the heavy flow. Brokerless
+    layers (zeromq, tibco-rv) have no shared broker and are skipped. Informational.
+
+    Fails:
+
+        flow sensors -> archive : Reading { via bus  peak 20k/s }
+        flow web -> pricing : Quote { via bus  pattern request-reply  peak 100/s  latency 20ms }
+
+    Passes:
+
+        flow sensors -> archive : Reading { via stream  peak 20k/s }
+        flow web -> pricing : Quote { via bus  pattern request-reply  peak 100/s  latency 20ms }
+    """
+
+    code = "C306"
+    name = "isolate-heavy-flow"
+    summary = "a high-throughput flow shares a broker with latency-sensitive flows"
+    severity = Severity.INFO
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        facts = broker_facts(ctx)
+        flows = flows_by_id(ctx)
+        for name, load in broker_loads(ctx).items():
+            if facts[name].model == "brokerless" or load.peak.messages <= 0:
+                continue
+            traffic = {t.flow: (t.peak * t.messages_per_produced if t.peak is not None else None)
+                       for t in load.flows}
+            sensitive = [t.flow for t in load.flows if _sensitive(flows[t.flow])]
+            for heavy in load.flows:
+                volume = traffic[heavy.flow]
+                if volume is None or volume < HEAVY_MIN_RATE:
+                    continue
+                share = volume / load.peak.messages
+                if share < HEAVY_SHARE:
+                    continue
+                victims = [f for f in sensitive if f != heavy.flow and traffic[f] is not None
+                           and volume >= HEAVY_RATIO * traffic[f]]
+                if not victims:
+                    continue
+                yield Finding(
+                    flows[heavy.flow],
+                    f"flow {heavy.flow} carries {fig.percent(share)} of broker '{name}' "
+                    f"({fig.rate(volume)} of {fig.rate(load.peak.messages)} in + out at peak) "
+                    f"and shares it with latency-sensitive {fig.names(victims)}: its bursts "
+                    f"and backlogs delay them; a separate broker or cluster for it keeps them apart",
+                    hint=f"move the heavy flow with `via OTHER` to a broker of its own. "
+                         f"model: {load.model}",
+                    related=tuple(Related(flows[v].span, f"{v}: latency-sensitive, "
+                                                         f"{fig.rate(traffic[v])} in + out at peak")
+                                  for v in victims),
+                )
+
+
+def _sensitive(flow) -> bool:
+    return flow.is_request_reply or (flow.latency is not None and flow.latency <= SENSITIVE_LATENCY_S)
+
+
+class CapacityUnknown(Rule):
+    """Capacity checks skipped a part of the model because an input is missing.
+
+    Why: msgarch never guesses a capacity or a rate. A component without `capacity`, a
+    broker whose profile publishes no throughput figure (and that declares no
+    `capacity N/s per node`), or a flow with neither `rate` nor `peak` cannot be
+    checked by C301-C304, so its overload would go unnoticed. This note lists them once
+    per model. External components are never capacity subjects, and managed services
+    without a published figure (sqs, sns) have no nodes to size.
+
+    Fails:
+
+        component billing                       # no capacity
+        flow orders -> billing : Invoice { via jobs  rate 50/s }
+
+    Passes:
+
+        component billing { instances 2  capacity 100/s }
+        flow orders -> billing : Invoice { via jobs  rate 50/s }
+    """
+
+    code = "C307"
+    name = "capacity-unknown"
+    summary = "capacity checks skipped where a capacity or a rate is missing (listed once per model)"
+    severity = Severity.INFO
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        model = ctx.model
+        missing: list[tuple[Any, str]] = []  # (element, what)
+        parts = []
+        components = [model.components[name] for name, load in consumer_loads(ctx).items()
+                      if load.estimate is None]
+        if components:
+            parts.append(f"no `capacity` on {fig.plural(len(components), 'component')} "
+                         f"({fig.names([c.name for c in components])})")
+            missing += [(c, "no `capacity`: load not checked") for c in components]
+        facts = broker_facts(ctx)
+        brokers = [model.brokers[name] for name, load in broker_loads(ctx).items()
+                   if load.flows and facts[name].per_node is None and facts[name].sized]
+        if brokers:
+            why = "; ".join(f"{b.name}: {facts[b.name].capacity_source}" for b in brokers)
+            parts.append(f"no throughput figure for {fig.plural(len(brokers), 'broker')} ({why})")
+            missing += [(b, "no throughput figure: traffic not checked") for b in brokers]
+        flows = [f for f in model.flows if model.resolved(f) and f.peak_rate is None]
+        if flows:
+            parts.append(f"neither `rate` nor `peak` on {fig.plural(len(flows), 'flow')} "
+                         f"({fig.names([f.id for f in flows])})")
+            missing += [(f, "no `rate` or `peak`: left out of every load") for f in flows]
+        if not missing:
+            return
+        missing.sort(key=lambda item: (item[0].span.path, item[0].span.line, item[0].span.column))
+        first = missing[0][0]
+        yield Finding(
+            first,
+            "capacity checks skipped where inputs are missing (never guessed): " + "; ".join(parts),
+            hint=("declare `capacity N/s` on components, `capacity N/s per node` on brokers "
+                  "and `rate`/`peak` on flows to have them checked"),
+            related=tuple(Related(element.span, note) for element, note in missing[1:]),
+        )
