@@ -69,10 +69,13 @@ def load_models(arguments, stdin_text: str | None = None) -> Loaded:
     return loaded
 
 
+#: The rules `msgarch check` runs: references and names, no analysis.
+REFERENCE_RULES = ("S001", "S002")
+
+
 def check(arguments, stdin_text: str | None = None) -> Report:
-    """Parse and build only."""
-    loaded = load_models(arguments, stdin_text)
-    return Report(tuple(sorted(loaded.problems, key=Diagnostic.sort_key)), loaded.files, loaded.sources)
+    """Parse and build, then check names and references (S001, S002) only."""
+    return lint(arguments, Config(select=REFERENCE_RULES), stdin_text)
 
 
 def lint(arguments, config: Config, stdin_text: str | None = None) -> Report:

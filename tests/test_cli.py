@@ -102,7 +102,7 @@ def test_included_files_are_linted_with_their_includer(write, run, tmp_path):
     write("arch/messages.msgarch", "message PlaceOrder { size 1KB }\n")
     write("arch/main.msgarch", 'use "messages.msgarch"\nbroker bus : rabbitmq\ncomponent a\ncomponent b\n'
                                "flow a -> b : PlaceOrder { pattern queue }\n")
-    result = run("lint", tmp_path / "arch")
+    result = run("lint", tmp_path / "arch", "--select", "S")
     assert result.exit_code == 0, result.output
     assert "All checks passed (2 files)." in result.output
 
@@ -233,3 +233,11 @@ def test_internal_error_has_no_traceback(monkeypatch, capsys):
         main_module.main()
     assert exit_info.value.code == 3
     assert "internal error: RuntimeError: boom" in capsys.readouterr().err
+
+
+def test_check_reports_unknown_and_duplicate_names_but_runs_no_analysis(write, run):
+    path = write("a.msgarch", WITH_ERROR + "component lonely\ncomponent lonely\n")
+    result = run("check", path, "--format", "concise")
+    assert result.exit_code == 1
+    codes = [line.split()[1] for line in result.output.splitlines()[:-1]]
+    assert codes == ["S001", "S002"]

@@ -13,12 +13,19 @@ def number(value: float, digits: int = 3) -> str:
     """A number to ``digits`` significant figures, without trailing zeros or an exponent."""
     if value == 0 or not math.isfinite(value):
         return "0" if value == 0 else str(value)
+    value = stable(value)
     magnitude = math.floor(math.log10(abs(value)))
     decimals = max(0, digits - 1 - magnitude)
     text = f"{round(value, decimals):.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+def stable(value: float) -> float:
+    """``value`` to 12 significant figures: drops the last-bit noise of summing the same
+    figures in another order, so a reordered model prints (and judges) the same."""
+    return float(f"{value:.12g}") if math.isfinite(value) else value
 
 
 def count(value: float) -> str:
@@ -37,7 +44,7 @@ def rate(value: float) -> str:
 
 def percent(value: float) -> str:
     """A fraction as a percentage, rounded half up: 0.625 -> 63%; small shares keep a decimal."""
-    scaled = value * 100
+    scaled = stable(value * 100)
     if 0 < abs(scaled) < 1:
         return f"{number(scaled, 2)}%"
     return f"{int(math.floor(scaled + 0.5))}%"

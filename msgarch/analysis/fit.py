@@ -18,8 +18,9 @@ import functools
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Mapping
 
-from msgarch.brokers import Fact, Profile, builtin_ids, load_builtin
-from msgarch.brokers.profiles import human_bytes, human_seconds
+from msgarch.brokers import FACT_PATHS, Fact, Profile, builtin_ids, load_builtin
+from msgarch.brokers.profiles import human_bytes as _profile_bytes
+from msgarch.brokers.profiles import human_seconds
 from msgarch.model.model import DELIVERY_STRENGTH, Flow, Message, Model
 
 FITS, CAVEAT, NO = "fits", "caveat", "no"
@@ -126,6 +127,16 @@ class Verdict:
         return text
 
 
+def human_bytes(value: float | None) -> str:
+    """A size as the user most likely wrote it: decimal units when exact (256 KB), else binary (256 KiB)."""
+    if value is None:
+        return "no limit"
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if value >= size and value % size == 0:
+            return f"{int(value // size)} {unit}"
+    return _profile_bytes(value)
+
+
 def worst(statuses: Iterable[str]) -> str:
     """The least favourable of several statuses (FITS when there are none)."""
     return max(statuses, key=_ORDER.__getitem__, default=FITS)
@@ -139,10 +150,6 @@ def _verdict(needs: FlowNeeds, profile: Profile, key: str, prop: str, need: str,
 
 def _by_support(fact: Fact, yes: str, partial: str, no: str) -> tuple[str, str]:
     return {"yes": (FITS, yes), "partial": (CAVEAT, partial)}.get(fact.support or "no", (NO, no))
-
-
-def _via(needs: FlowNeeds) -> str:
-    return f"`via {needs.broker_name}`" if needs.broker_name else "`via`"
 
 
 # -- one check per requirement ---------------------------------------------------------------
@@ -176,6 +183,8 @@ def check_pattern(needs: FlowNeeds, profile: Profile) -> Verdict:
         pubsub = profile.fact("patterns.pubsub")
         return _verdict(needs, profile, "pattern", "pattern", need, FITS,
                         "has no queues, but one consumer instance is served by its pub/sub", pubsub)
+    if status == CAVEAT:
+        hint = f"check that the partial support in the note is enough for this flow; if not, {hint}"
     return _verdict(needs, profile, "pattern", "pattern", need, status, finding, fact,
                     hint=hint if status != FITS else "")
 
@@ -186,10 +195,12 @@ def check_durable(needs: FlowNeeds, profile: Profile) -> Verdict | None:
     fact = profile.fact("durable")
     status, finding = _by_support(fact, "persists messages", "persists messages only partially",
                                   "does not persist messages")
-    hint = ("send it through a broker that persists messages to disk, or drop `durable` if losing "
-            "messages on a broker restart is acceptable")
+    hint = {NO: "send it through a broker that persists messages to disk, or drop `durable` if losing "
+                "messages on a broker restart is acceptable",
+            CAVEAT: "check the persistence caveat in the note (fsync, snapshot or ledger settings)",
+            FITS: ""}[status]
     return _verdict(needs, profile, "durable", "durable", "messages that survive a broker restart",
-                    status, finding, fact, hint=hint if status != FITS else "")
+                    status, finding, fact, hint=hint)
 
 
 _IDEMPOTENT_NOTE = ("an idempotent consumer turns at-least-once into effectively-once: mark the "
@@ -209,7 +220,8 @@ def check_delivery(needs: FlowNeeds, profile: Profile) -> Verdict | None:
                         f"gives up to {offered}", fact)
     if DELIVERY_STRENGTH[wanted] == DELIVERY_STRENGTH[offered]:
         if fact.support == "partial":
-            note = fact.note + (f" ({_IDEMPOTENT_NOTE})" if wanted == "exactly-once" else "")
+            note = fact.note + (" (where the condition does not hold, an idempotent consumer turns "
+                                "at-least-once into effectively-once)" if wanted == "exactly-once" else "")
             return _verdict(needs, profile, "delivery", "delivery", need, CAVEAT,
                             f"gives {offered} only under a condition", fact, note,
                             hint="make sure the condition in the note holds for this flow"
@@ -243,7 +255,7 @@ def check_priority(needs: FlowNeeds, profile: Profile) -> Verdict | None:
         status, finding = CAVEAT, "has priorities, with restrictions"
     else:
         status, finding = FITS, "has enough priority levels"
-    hint = ""
+    hint = "check the priority caveat in the note" if status == CAVEAT else ""
     if status == NO:
         hint = (f"send it through a broker with at least {wanted} priority levels, or lower `priority` "
                 f"to {levels}" if levels >= 2 else
@@ -355,8 +367,9 @@ def check_max_size(needs: FlowNeeds, profile: Profile) -> Verdict | None:
         return _verdict(needs, profile, "max-size", which, need, FITS,
                         where if limit is None else f"accepts {human_bytes(limit)}", fact)
     if hard is None or size <= hard:
+        on = f"broker '{needs.broker_name}'" if needs.broker_name else "the broker"
         hint = (f"raise {config or 'the limit'} and declare `max-message {human_bytes(size).replace(' ', '')}` "
-                f"on the broker, or store large payloads elsewhere and send a reference (claim check)")
+                f"on {on}, or store large payloads elsewhere and send a reference (claim check)")
     else:
         hint = (f"{human_bytes(size)} is above the hard limit of {human_bytes(hard)}: store large payloads "
                 "elsewhere and send a reference (claim check), or use a broker with larger messages")
@@ -521,6 +534,20 @@ def requires_gaps(profile: Profile, requires: Iterable[str]) -> tuple[int, int]:
     return support.count("no"), support.count("partial")
 
 
+def _family(profile_id: str) -> str:
+    """The product family of a profile id: "rabbitmq" for rabbitmq-quorum, "sqs" for sqs-fifo."""
+    return profile_id.split("-", 1)[0]
+
+
+def _likeness(profile: Profile, other: Profile | None) -> int:
+    """How many yes/no/partial capabilities two profiles state alike."""
+    if other is None:
+        return 0
+    return sum(1 for path in FACT_PATHS
+               if profile.fact(path).support is not None
+               and profile.fact(path).support == other.fact(path).support)
+
+
 @dataclass(frozen=True)
 class Alternatives:
     """Built-in brokers that would meet one requirement of a flow."""
@@ -538,15 +565,19 @@ class Alternatives:
 
 
 def alternatives(needs: FlowNeeds, key: str, exclude: str | None = None, requires: Iterable[str] = (),
-                 prefer_model: str | None = None, limit: int = 2) -> Alternatives:
+                 like: Profile | None = None, limit: int = 2) -> Alternatives:
     """Up to ``limit`` built-in brokers that meet requirement ``key`` of the flow.
 
     Candidates must fit the requirement (or, when none does, fit it with a caveat); they
-    are ranked by how many of the flow's other requirements they miss, then by whether
-    they are the same sort of layer as the current one (``prefer_model``: a managed
-    service suggests managed services first), then by caveats, then by the system's
-    `requires`, then by id, so the choice is deterministic.
+    are ranked by how many of the flow's other requirements they miss, then by the
+    system's `requires`, then by closeness to ``like`` (the current broker's profile), so
+    that the suggestion changes the design least: the same product family first (nats ->
+    nats-jetstream), then the same sort of layer (a managed service suggests managed
+    services), then fewer caveats, then more capabilities in common; then by id, so the
+    choice is deterministic.
     """
+    prefer_model = like.model if like is not None else None
+    family = _family(like.id) if like is not None else None
     shipped = needs.as_shipped()
     requires = tuple(requires)
     ranked = []
@@ -558,8 +589,9 @@ def alternatives(needs: FlowNeeds, key: str, exclude: str | None = None, require
         if this is None or this.status == NO:
             continue
         others = [v.status for v in verdicts if v.requirement != key]
-        ranked.append(((_ORDER[this.status], others.count(NO), profile.model != prefer_model,
-                        others.count(CAVEAT), requires_gaps(profile, requires), profile.id), this.status))
+        ranked.append(((_ORDER[this.status], others.count(NO), requires_gaps(profile, requires),
+                        _family(profile.id) != family, profile.model != prefer_model,
+                        others.count(CAVEAT), -_likeness(profile, like), profile.id), this.status))
     if not ranked:
         return Alternatives((), NO)
     ranked.sort()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from msgarch.analysis.figures import stable
 from msgarch.analysis.growth import GrowthProjection, grown, project, years_until
 from msgarch.analysis.load import BrokerLoad, ConsumerLoad
 from msgarch.analysis.queueing import QueueEstimate, mmc, partitioned
@@ -117,7 +118,7 @@ def project_consumer(load: ConsumerLoad, growth: float, horizon: int,
             needed = max(load.instances, partitions_needed)
             at_needed = _estimate_like(today, arrival, needed, partitions_needed, headroom)
         years.append(ConsumerYear(year, arrival, estimate, needed, partitions_needed, at_needed))
-    first = next((y.year for y in years if y.estimate.utilisation >= headroom), None)
+    first = next((y.year for y in years if stable(y.estimate.utilisation) >= headroom), None)
     utilisation = today.utilisation
     until = None
     if load.peak > 0 and utilisation > 0:

@@ -65,6 +65,8 @@ def erlang_b(servers: int, offered_load: float) -> float:
     for k in range(1, servers + 1):
         ab = offered_load * b
         b = ab / (k + ab)
+        if b == 0.0:  # underflowed: every later term is 0 too (millions of instances)
+            break
     return b
 
 

@@ -18,6 +18,8 @@ FORMATS = {
     "text": "msgarch.output.text",
     "concise": "msgarch.output.concise",
     "json": "msgarch.output.json_format",
+    "sarif": "msgarch.output.sarif",
+    "github": "msgarch.output.github",
 }
 
 
@@ -37,17 +39,20 @@ def _unusable(error: InputError, output_format: str) -> None:
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text",
               show_default=True, help="Output format.")
 def check(paths, output_format):
-    """Parse and build PATHS only (fast syntax and reference check).
+    """Parse and build PATHS, and check names and references (S001, S002): no analysis.
 
     PATHS are .msgarch files, directories (every .msgarch below) or - for stdin.
+    Exit codes: 0 fine, 1 unknown or duplicate names, 2 unusable input.
     """
+    from msgarch.lint.runner import exit_code
+
     try:
         stdin_text = read_stdin_if_needed(paths)
     except InputError as error:
         _unusable(error, output_format)
     report = api.check(paths, stdin_text)
     _emit(report, output_format, False)
-    sys.exit(2 if report.diagnostics else 0)
+    sys.exit(exit_code(list(report.diagnostics), "error"))
 
 
 @click.command()

@@ -16,9 +16,13 @@ COMMANDS = {
     "lint": "msgarch.cli.lint_cmd:lint",
     "rules": "msgarch.cli.rules_cmd:rules",
     "rule": "msgarch.cli.rules_cmd:rule",
+    "diff": "msgarch.cli.diff_cmd:diff",
+    "recommend": "msgarch.cli.recommend_cmd:recommend",
     "brokers": "msgarch.cli.brokers_cmd:brokers",
     "broker": "msgarch.cli.brokers_cmd:broker",
     "export-schema": "msgarch.cli.brokers_cmd:export_schema",
+    "plan": "msgarch.cli.plan_cmd:plan",
+    "render": "msgarch.cli.render_cmd:render",
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from msgarch.diff.values import show_duration, show_size
 from msgarch.model.model import DELIVERY_STRENGTH, Broker, Flow, Model
 
 
@@ -41,7 +42,7 @@ def _lacks(profile, path: str) -> str | None:
 def message_limit(broker: Broker, profile) -> tuple[float | None, str]:
     """The largest message the broker takes and where that figure comes from."""
     if broker.max_message is not None:
-        return broker.max_message, f"broker {broker.name}: max-message {broker.max_message:,.0f} bytes"
+        return broker.max_message, f"broker {broker.name} declares max-message {show_size(broker.max_message)}"
     if profile is None:
         return None, ""
     return profile.max_message_default, profile.fact("max-message").cite()
@@ -80,7 +81,8 @@ def unmet_needs(model: Model, flow: Flow, profiles: dict) -> dict[str, Unmet] | 
         check("delay", "delayed delivery", "delay")
         limit = profile.delay_max
         if "delay" not in out and flow.delay_max is not None and limit is not None and flow.delay_max > limit:
-            out["delay-max"] = Unmet("delay-max", f"delays up to {flow.delay_max:g} s", profile.fact("delay").cite())
+            out["delay-max"] = Unmet("delay-max", f"delays of up to {show_duration(flow.delay_max)}",
+                                     profile.fact("delay").cite())
     if flow.dead_letter:
         check("dead-letter", "dead-lettering", "dead-letter")
     if flow.replay or flow.retention:
@@ -91,7 +93,7 @@ def unmet_needs(model: Model, flow: Flow, profiles: dict) -> dict[str, Unmet] | 
     largest = message.max_size if message.max_size is not None else message.size
     limit, cited = message_limit(broker, profile)
     if largest is not None and limit is not None and largest > limit:
-        out["max-size"] = Unmet("max-size", f"messages of {largest:,.0f} bytes ({message.name})", cited)
+        out["max-size"] = Unmet("max-size", f"messages of up to {show_size(largest)} ({message.name})", cited)
     return out
 
 

@@ -58,12 +58,13 @@ def flow_property(name: str, before: Any, after: Any, unit: str, pattern_before:
         added = sorted(set(after) - set(before))
         reasons = []
         if removed and pattern_before == "pubsub":
-            reasons.append(Reason(B, f"removed from a pub/sub flow: {', '.join(removed)} no longer receive"
-                                     " its messages"))
+            reasons.append(Reason(B, f"removed from a pub/sub flow: {', '.join(removed)} no longer"
+                                     f" receive{'s' if len(removed) == 1 else ''} its messages"))
         elif removed:
-            reasons.append(Reason(R, f"{', '.join(removed)} no longer consume: the others take their share"))
+            reasons.append(Reason(R, f"{', '.join(removed)} no longer consume{'s' if len(removed) == 1 else ''}:"
+                                     " the other consumers take the share"))
         if added:
-            reasons.append(Reason(S, f"{', '.join(added)} now consume"))
+            reasons.append(Reason(S, f"{', '.join(added)} now consume{'s' if len(added) == 1 else ''}"))
         return reasons
     if name == "ordered":
         if before and not after:

@@ -156,8 +156,8 @@ def _flows(old: Model, new: Model) -> list[Pair]:
     out: list[Pair] = []
     for o, n in matched:
         props = _property_changes("flow", o, n)
-        if props:
-            out.append(Pair("flow", n.id, o, n, props))
+        if props:  # a repeated flow's "#2" follows declaration order, so it can differ
+            out.append(Pair("flow", n.id, o, n, props, previous_name=o.id if o.id != n.id else None))
     for o, n in reshaped:
         consumers = ("consumers", "consumers", "set", tuple(sorted(set(o.consumers))), tuple(sorted(set(n.consumers))))
         out.append(Pair("flow", n.id, o, n, [consumers] + _property_changes("flow", o, n), previous_name=o.id))

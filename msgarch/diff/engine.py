@@ -109,22 +109,22 @@ def _capabilities(work: _Work, old: Model, new: Model, pairs: dict, notes: list[
         if before is None:
             continue
         broker = new.brokers[n.via]
+        named = f"broker {broker.name} ({broker.kind})"
         for key in sorted(set(now) - set(before)):
             unmet = now[key]
-            lacks = f"broker {broker.name} ({broker.kind}) lacks {unmet.need}: {unmet.fact}"
-            if key == "max-size":
-                lacks = f"{unmet.need} exceed what broker {broker.name} ({broker.kind}) takes: {unmet.fact}"
             if o is None:
-                work.reason("flow", n.id, Reason(R, f"needs what its broker lacks: {lacks}"))
+                work.reason("flow", n.id, Reason(R, f"needs {unmet.need}, which {named} lacks: {unmet.fact}"))
             elif o.via != n.via:
-                work.reason("flow", n.id, Reason(B, f"moved to a broker that lacks a capability it needs: {lacks}"))
+                work.reason("flow", n.id, Reason(B, f"moved to {named}, which lacks {unmet.need} it needs: "
+                                                    f"{unmet.fact}"))
             elif _broker_changed(pairs, broker.name):
-                work.reason("broker", broker.name, Reason(B, f"flow {n.id} needs {unmet.need}, but {lacks}"))
+                work.reason("broker", broker.name, Reason(B, f"flow {n.id} needs {unmet.need}, which {named} "
+                                                             f"lacks: {unmet.fact}"))
             elif key == "max-size" and ("message", n.message) in pairs:
-                work.reason("message", n.message,
-                            Reason(B, f"grown past the broker's limit on flow {n.id}: {lacks}"))
+                work.reason("message", n.message, Reason(B, f"grown past the limit of {named} on flow {n.id}: "
+                                                            f"{unmet.need}, {unmet.fact}"))
             else:
-                work.reason("flow", n.id, Reason(R, f"now needs what its broker lacks: {lacks}"))
+                work.reason("flow", n.id, Reason(R, f"now needs {unmet.need}, which {named} lacks: {unmet.fact}"))
 
 
 def _figures_same(a, b) -> bool:

@@ -7,6 +7,7 @@ into a "new" one.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from msgarch.diagnostics import Diagnostic, Span
@@ -47,6 +48,13 @@ def _file_key(model: Model, path: str) -> str:
     return "file:(root)" if path == model.root else f"file:{path}"
 
 
+#: The ``#2`` of a repeated flow's id depends on declaration order, so it is not part of the match.
+_REPEAT = re.compile(r"(->[\w,-]+:[A-Za-z_][\w-]*)#\d+")
+
+
+_WORD = re.compile(r"[^\s(),;]+")
+
+
 def finding_keys(model: Model, findings) -> list[tuple[tuple[str, str, str], Diagnostic]]:
     """Each finding with its matching key (code, message, element)."""
     index = _element_lines(model)
@@ -56,25 +64,33 @@ def finding_keys(model: Model, findings) -> list[tuple[tuple[str, str, str], Dia
             element = "model"
         else:
             element = index.get((d.span.path, d.span.line)) or _file_key(model, d.span.path)
-        out.append(((d.code, d.message, element), d))
+        out.append(((d.code, _REPEAT.sub(r"\1", d.message), element), d))
     return out
 
 
 def introduced_and_resolved(old_model: Model, old_findings, new_model: Model, new_findings
                             ) -> tuple[tuple[Diagnostic, ...], tuple[Diagnostic, ...]]:
-    """(findings in NEW and not in OLD, findings in OLD and not in NEW), each sorted by location."""
-    old_keyed = finding_keys(old_model, old_findings)
-    new_keyed = finding_keys(new_model, new_findings)
-    return (_minus(new_keyed, Counter(k for k, _ in old_keyed)),
-            _minus(old_keyed, Counter(k for k, _ in new_keyed)))
+    """(findings in NEW and not in OLD, findings in OLD and not in NEW), each sorted by location.
+
+    Matched first by (code, message, element), then what is left by (code, message) alone,
+    then by code and the words of the message in any order: a model-wide finding (C307
+    "capacity checks skipped...") is anchored at whichever element comes first in the file
+    and may list names in declaration order, both of which reordering the file changes.
+    """
+    old_left, new_left = finding_keys(old_model, old_findings), finding_keys(new_model, new_findings)
+    for key in (lambda k: k, lambda k: k[:2], lambda k: (k[0], tuple(sorted(_WORD.findall(k[1]))))):
+        old_left, new_left = _unmatched(old_left, new_left, key), _unmatched(new_left, old_left, key)
+    return (tuple(sorted((d for _, d in new_left), key=Diagnostic.sort_key)),
+            tuple(sorted((d for _, d in old_left), key=Diagnostic.sort_key)))
 
 
-def _minus(keyed, other: Counter) -> tuple[Diagnostic, ...]:
-    left = Counter(other)
+def _unmatched(keyed, other, key) -> list:
+    """The items of ``keyed`` whose key is not (or no longer, counting repeats) in ``other``."""
+    left = Counter(key(k) for k, _ in other)
     out = []
-    for key, d in keyed:
-        if left[key] > 0:
-            left[key] -= 1
+    for k, d in keyed:
+        if left[key(k)] > 0:
+            left[key(k)] -= 1
         else:
-            out.append(d)
-    return tuple(sorted(out, key=Diagnostic.sort_key))
+            out.append((k, d))
+    return out

@@ -120,4 +120,8 @@ def show(value: Any, unit: str = "") -> str:
 
 
 def show_percent(value: float | None) -> str:
-    return "unknown" if value is None else f"{value * 100:.0f}%"
+    if value is None:
+        return "unknown"
+    if 0 < value < 0.001:
+        return "<0.1%"
+    return f"{value * 100:.1f}%" if value < 0.1 else f"{value * 100:.0f}%"

@@ -12,6 +12,14 @@ from msgarch.lint.rules.broker_fit import (
     DeliveryGuarantee, DurableSubscription, LatencyClass, MessageTooLarge, NoDeadLetter, NoDelay, NoPriority,
     NoReplay, NoRouting, NotDurable, NoTtl, OrderingAtRisk,
 )
+from msgarch.lint.rules.capacity import (
+    BrokerOverloaded, CapacityUnknown, ConsumerHeadroom, ConsumerOverloaded, GrowthRunway, Hotspot,
+    IsolateHeavyFlow,
+)
+from msgarch.lint.rules.latency import BacklogBudget, LatencyBudget, LatencyUnknown
+from msgarch.lint.rules.resilience import (
+    ChattyCoupling, DeepSyncChain, DuplicateDelivery, SinglePointOfFailure, SyncCycle, TimeoutBelowLatency,
+)
 
 RULES: tuple[type[Rule], ...] = (
     # S: structure of the model
@@ -40,6 +48,25 @@ RULES: tuple[type[Rule], ...] = (
     NoRouting,
     LatencyClass,
     DurableSubscription,
+    # C: capacity and growth
+    ConsumerOverloaded,
+    ConsumerHeadroom,
+    BrokerOverloaded,
+    GrowthRunway,
+    Hotspot,
+    IsolateHeavyFlow,
+    CapacityUnknown,
+    # L: latency
+    LatencyBudget,
+    BacklogBudget,
+    LatencyUnknown,
+    # R: resilience and dependencies
+    SyncCycle,
+    SinglePointOfFailure,
+    DeepSyncChain,
+    DuplicateDelivery,
+    TimeoutBelowLatency,
+    ChattyCoupling,
 )
 
 

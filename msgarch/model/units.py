@@ -17,7 +17,7 @@ DURATION_UNITS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h
 UNIT_HELP = {
     "rate": "a rate such as 300/s (units: /s, /min, /h, /day; k or M before the slash: 12k/s)",
     "size": "a size such as 64KB (units: B, KB, MB, GB, TB or KiB, MiB, GiB, TiB)",
-    "duration": "a duration such as 50ms (units: us, ms, s, min, h, d)",
+    "duration": "a duration such as 50ms (units: us or µs, ms, s, min, h, d)",
     "percent": "a percentage such as 15%",
     "count": "a whole number such as 3, without a unit",
 }

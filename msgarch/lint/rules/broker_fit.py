@@ -51,7 +51,7 @@ def _finding(ctx: LintContext, flow: Flow, needs: fit.FlowNeeds, verdict: fit.Ve
     others = ctx.cached(
         f"fit:alternatives:{flow.id}:{verdict.requirement}:{kind}",
         lambda: fit.alternatives(needs, verdict.requirement, exclude=kind, requires=ctx.model.system.requires,
-                                 prefer_model=profile.model))
+                                 like=profile))
     where = f"broker '{broker.name}' ({kind})"
     if verdict.status == fit.NO:
         message = f"flow {flow.id} needs {verdict.need}, but {where} {verdict.reason()}; {others.text()}"

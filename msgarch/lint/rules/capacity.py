@@ -1,21 +1,22 @@
 """C rules: capacity and growth of consumers and brokers, from stated queueing models.
 
-Every figure in a message names the model that produced it (M/M/c by Erlang C, one M/M/1
-per partition, broker load as produced + delivered copies, compound growth). Missing
-inputs are never guessed: the rules skip what they cannot judge and C307 lists it once.
-
-The shared inputs (broker facts from the profiles, consumer and broker loads, growth
-projections) are computed once per model through ``ctx.cached`` and reused by the L and
-R rules.
+Every figure in a message names the model that produced it: M/M/c by Erlang C for a
+shared queue, one M/M/1 per partition where the broker gives each partition to one
+consumer (kafka, sqs-fifo, rabbitmq streams), broker traffic as produced + delivered
+copies, and compound growth over the system's horizon. The models assume Poisson
+arrivals and exponential service times; docs/capacity.md says when that misleads.
+Missing inputs are never guessed: the rules skip what they cannot judge, and C307
+lists it once per model. `msgarch plan` prints the same figures year by year.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Iterator
 
+from msgarch.analysis import brokerfacts
 from msgarch.analysis import figures as fig
 from msgarch.analysis import load as load_analysis
+from msgarch.analysis.brokerfacts import BrokerFacts
 from msgarch.analysis.projection import (
     BrokerProjection, ConsumerProjection, project_broker, project_consumer, short_model,
 )
@@ -41,68 +42,16 @@ HEAVY_RATIO = 10.0
 # --- shared inputs ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class BrokerFacts:
-    """What the capacity and latency rules need to know about one broker."""
-
-    name: str
-    kind: str
-    profile: Any | None
-    model: str  # profile model: broker, brokerless, database, managed-service, task-layer
-    per_node: float | None  # msg/s per node: declared `capacity`, else the profile's
-    capacity_source: str  # where per_node comes from, or why it is unknown
-    sized: bool  # False: a managed service without a figure has no nodes to size
-    latency_p99: float | None
-    latency_source: str
-    latency_uncertain: bool
-    partitioned: bool  # the broker gives each partition to one consumer
-
-
 def broker_facts(ctx: LintContext) -> dict[str, BrokerFacts]:
     """Per-broker capacity and latency facts, from the declaration and the profile."""
-    return ctx.cached("capacity:broker-facts", lambda: _broker_facts(ctx))
-
-
-def _broker_facts(ctx: LintContext) -> dict[str, BrokerFacts]:
-    facts: dict[str, BrokerFacts] = {}
-    for name in sorted(ctx.model.brokers):
-        broker = ctx.model.brokers[name]
-        profile = ctx.profile(name)
-        model = getattr(profile, "model", "") if profile is not None else ""
-        profile_rate = profile.throughput_per_node if profile is not None else None
-        if broker.capacity_per_node is not None:
-            per_node = broker.capacity_per_node
-            source = f"declared `capacity {fig.rate(per_node)} per node`"
-        elif profile_rate:
-            per_node = profile_rate
-            source = profile.fact("throughput").cite()
-        else:
-            per_node = None
-            source = (profile.fact("throughput").cite() if profile is not None
-                      else f"no profile for kind '{broker.kind}'")
-        latency = latency_source = None
-        uncertain = False
-        if profile is not None:
-            latency = profile.latency_p99
-            fact = profile.fact("latency")
-            latency_source = fact.cite()
-            uncertain = bool(fact.uncertain)
-        facts[name] = BrokerFacts(
-            name=name, kind=broker.kind, profile=profile, model=model,
-            per_node=per_node, capacity_source=source,
-            sized=per_node is not None or model != "managed-service",
-            latency_p99=latency, latency_source=latency_source or "",
-            latency_uncertain=uncertain,
-            partitioned=bool(profile is not None and profile.partitioned),
-        )
-    return facts
+    return ctx.cached("capacity:broker-facts",
+                      lambda: brokerfacts.broker_facts(ctx.model, ctx.profile))
 
 
 def consumer_loads(ctx: LintContext) -> dict[str, load_analysis.ConsumerLoad]:
     """Load and queue of every consumer component (once per model)."""
     def compute():
-        per_partition = frozenset(name for name, facts in broker_facts(ctx).items()
-                                  if facts.partitioned)
+        per_partition = brokerfacts.per_partition_brokers(broker_facts(ctx))
         return load_analysis.consumer_loads(ctx.model, per_partition=per_partition)
     return ctx.cached("capacity:consumer-loads", compute)
 
@@ -110,8 +59,7 @@ def consumer_loads(ctx: LintContext) -> dict[str, load_analysis.ConsumerLoad]:
 def broker_loads(ctx: LintContext) -> dict[str, load_analysis.BrokerLoad]:
     """Traffic through every broker (once per model); the profile gives capacity per node."""
     def compute():
-        per_node = {name: facts.per_node for name, facts in broker_facts(ctx).items()}
-        return load_analysis.broker_loads(ctx.model, per_node)
+        return load_analysis.broker_loads(ctx.model, brokerfacts.capacities(broker_facts(ctx)))
     return ctx.cached("capacity:broker-loads", compute)
 
 
@@ -294,7 +242,7 @@ class ConsumerHeadroom(Rule):
         headroom = ctx.model.system.headroom
         for name, load in consumer_loads(ctx).items():
             estimate = load.estimate
-            if estimate is None or not estimate.stable or estimate.utilisation < headroom:
+            if estimate is None or not estimate.stable or fig.stable(estimate.utilisation) < headroom:
                 continue
             waits = (f"p99 wait {fig.seconds(estimate.wait_p99_s)}, mean "
                      f"{fig.seconds(estimate.wait_mean_s)}")
@@ -342,9 +290,11 @@ class BrokerOverloaded(Rule):
         headroom = ctx.model.system.headroom
         facts = broker_facts(ctx)
         for name, load in broker_loads(ctx).items():
-            if load.capacity is None or load.utilisation is None or load.utilisation < headroom:
+            if load.capacity is None or load.utilisation is None:
                 continue
-            over = load.utilisation >= 1.0
+            if fig.stable(load.utilisation) < headroom:
+                continue
+            over = fig.stable(load.utilisation) >= 1.0
             needed = max(servers_needed(load.peak.messages, load.capacity_per_node, headroom),
                          load.replication)
             verdict = ("over capacity: publishers are throttled or queues grow in the broker"
@@ -396,7 +346,7 @@ class GrowthRunway(Rule):
 
     Passes:
 
-        component notifications { instances 6  capacity 600/s }                  # 40% today
+        component notifications { instances 8  capacity 600/s }                  # 30% today
     """
 
     code = "C304"
@@ -504,7 +454,7 @@ class Hotspot(Rule):
         if len(loads) >= HOTSPOT_MIN_PEERS and total > 0:
             limit = max(HOTSPOT_SHARE, 2.0 / len(loads))
             for name, load in loads.items():
-                if load.peak / total >= limit:
+                if fig.stable(load.peak / total) >= limit:
                     reasons.setdefault(name, []).append(
                         f"takes {fig.percent(load.peak / total)} of all messages delivered to "
                         f"components ({fig.rate(load.peak)} of {fig.rate(total)} at peak, "
@@ -532,14 +482,15 @@ class Hotspot(Rule):
                 hint=("give it the most capacity margin and monitoring; consider splitting "
                       "it if its inputs are unrelated. model: " + load_analysis.LOAD_MODEL),
             )
+        facts = broker_facts(ctx)
         brokers = {name: load for name, load in broker_loads(ctx).items()
-                   if load.peak.messages > 0}
+                   if load.peak.messages > 0 and facts[name].model != "brokerless"}
         total = sum(load.peak.messages for load in brokers.values())
         if len(brokers) >= HOTSPOT_MIN_PEERS and total > 0:
             limit = max(HOTSPOT_SHARE, 2.0 / len(brokers))
             for name, load in brokers.items():
                 share = load.peak.messages / total
-                if share >= limit:
+                if fig.stable(share) >= limit:
                     yield Finding(
                         model.brokers[name],
                         f"broker '{name}' is a hotspot: it carries {fig.percent(share)} of all "
@@ -588,13 +539,13 @@ class IsolateHeavyFlow(Rule):
             sensitive = [t.flow for t in load.flows if _sensitive(flows[t.flow])]
             for heavy in load.flows:
                 volume = traffic[heavy.flow]
-                if volume is None or volume < HEAVY_MIN_RATE:
+                if volume is None or fig.stable(volume) < HEAVY_MIN_RATE:
                     continue
                 share = volume / load.peak.messages
-                if share < HEAVY_SHARE:
+                if fig.stable(share) < HEAVY_SHARE:
                     continue
-                victims = [f for f in sensitive if f != heavy.flow and traffic[f] is not None
-                           and volume >= HEAVY_RATIO * traffic[f]]
+                victims = sorted(f for f in sensitive if f != heavy.flow and traffic[f] is not None
+                                 and fig.stable(volume) >= fig.stable(HEAVY_RATIO * traffic[f]))
                 if not victims:
                     continue
                 yield Finding(
@@ -650,19 +601,20 @@ class CapacityUnknown(Rule):
         if components:
             parts.append(f"no `capacity` on {fig.plural(len(components), 'component')} "
                          f"({fig.names([c.name for c in components])})")
-            missing += [(c, "no `capacity`: load not checked") for c in components]
+            missing += [(c, f"{c.name}: no `capacity`, load not checked") for c in components]
         facts = broker_facts(ctx)
         brokers = [model.brokers[name] for name, load in broker_loads(ctx).items()
                    if load.flows and facts[name].per_node is None and facts[name].sized]
         if brokers:
             why = "; ".join(f"{b.name}: {facts[b.name].capacity_source}" for b in brokers)
             parts.append(f"no throughput figure for {fig.plural(len(brokers), 'broker')} ({why})")
-            missing += [(b, "no throughput figure: traffic not checked") for b in brokers]
-        flows = [f for f in model.flows if model.resolved(f) and f.peak_rate is None]
+            missing += [(b, f"{b.name}: no throughput figure, traffic not checked") for b in brokers]
+        flows = sorted((f for f in model.flows if model.resolved(f) and f.peak_rate is None),
+                       key=lambda f: f.id)
         if flows:
             parts.append(f"neither `rate` nor `peak` on {fig.plural(len(flows), 'flow')} "
                          f"({fig.names([f.id for f in flows])})")
-            missing += [(f, "no `rate` or `peak`: left out of every load") for f in flows]
+            missing += [(f, f"{f.id}: no `rate` or `peak`, left out of every load") for f in flows]
         if not missing:
             return
         missing.sort(key=lambda item: (item[0].span.path, item[0].span.line, item[0].span.column))

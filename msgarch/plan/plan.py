@@ -1,0 +1,442 @@
+"""The capacity plan: model -> data -> text, Markdown or JSON. Pure functions.
+
+``build(model, profiles)`` gathers, for every year of the horizon, each consumer
+component's load at peak, its queue (utilisation, probability of waiting, mean and p99
+wait, from M/M/c or one M/M/1 per partition) with today's instances, and the instances
+that keep it under the headroom; each broker's traffic (msg/s and MB/s at peak), its
+retained storage (at the average rate) and the nodes it needs; and the year each
+resource passes the headroom. The renderers only format that data. The same analysers
+feed the C rules, so `msgarch plan` and `msgarch lint` agree.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+from typing import Any, Callable, Mapping
+
+from msgarch.analysis import brokerfacts
+from msgarch.analysis import figures as fig
+from msgarch.analysis.load import LOAD_MODEL, broker_loads, consumer_loads
+from msgarch.analysis.projection import (
+    GROWTH_MODEL, BrokerProjection, ConsumerProjection, project_broker, project_consumer,
+    short_model,
+)
+from msgarch.analysis.queueing import ASSUMPTIONS
+from msgarch.model.model import Model
+
+FORMATS = ("text", "markdown", "json")
+
+QUEUE_MODEL = ("each consumer component is a queue served by its instances: M/M/c (Erlang C) "
+               "for a shared queue with competing consumers, or one M/M/1 per partition where "
+               "the broker gives each partition to one consumer ({partitioned})")
+QUEUE_ASSUMPTIONS = (f"{ASSUMPTIONS} times; the flows into a component peak together; keys "
+                     "spread evenly over partitions")
+BROKER_MODEL = ("broker traffic = produced + a delivered copy per consumer component "
+                "(+ 2 per request-reply reply), compared with nodes x capacity per node; "
+                "storage = average rate x size x retention x replication")
+
+
+# --- data ---------------------------------------------------------------------------
+
+
+def build(model: Model, profile_of: Callable[[str], Any | None]) -> dict:
+    """The whole plan as plain data (JSON-ready, deterministic)."""
+    system = model.system
+    facts = brokerfacts.broker_facts(model, profile_of)
+    loads = consumer_loads(model, per_partition=brokerfacts.per_partition_brokers(facts))
+    traffic = broker_loads(model, brokerfacts.capacities(facts))
+    growth, horizon, headroom = system.growth, system.horizon, system.headroom
+
+    components: list[dict] = []
+    runway: list[dict] = []
+    unplanned_components: list[dict] = []
+    for name, load in loads.items():
+        projection = project_consumer(load, growth, horizon, headroom)
+        if projection is None:
+            unplanned_components.append({
+                "component": name,
+                "load_per_s": _num(load.peak),
+                "load_per_s_at_horizon": _num(load.peak * (1 + growth) ** horizon),
+                "reason": "no `capacity`",
+            })
+            continue
+        components.extend(_component_years(projection))
+        runway.append(_component_runway(projection))
+
+    brokers: list[dict] = []
+    unplanned_brokers: list[dict] = []
+    sources: list[dict] = []
+    for name, load in traffic.items():
+        if not load.flows:
+            continue
+        projection = project_broker(load, growth, horizon, headroom)
+        brokers.extend(_broker_years(projection, facts[name].model))
+        sources.append({"broker": name, "capacity_per_node": _num(load.capacity_per_node),
+                        "source": facts[name].capacity_source})
+        if projection.throughput is not None:
+            runway.append(_broker_runway(projection, "throughput"))
+        elif facts[name].sized:
+            unplanned_brokers.append({"broker": name, "reason": "no throughput figure",
+                                      "source": facts[name].capacity_source})
+        if projection.storage is not None:
+            runway.append(_broker_runway(projection, "storage"))
+
+    partitioned = sorted(facts[name].kind for name in brokerfacts.per_partition_brokers(facts))
+    return {
+        "plan": {
+            "system": system.name,
+            "file": model.root,
+            "growth": _num(growth),
+            "horizon": horizon,
+            "headroom": _num(headroom),
+        },
+        "models": {
+            "consumers": QUEUE_MODEL.format(
+                partitioned=", ".join(dict.fromkeys(partitioned)) or "none in this model"),
+            "assumptions": QUEUE_ASSUMPTIONS,
+            "load": LOAD_MODEL,
+            "brokers": BROKER_MODEL,
+            "growth": GROWTH_MODEL,
+        },
+        "components": components,
+        "brokers": brokers,
+        "runway": runway,
+        "capacity_sources": sources,
+        "not_planned": {
+            "components": unplanned_components,
+            "brokers": unplanned_brokers,
+            "flows_without_rate": [flow.id for flow in model.flows
+                                   if model.resolved(flow) and flow.peak_rate is None],
+            "flows_unresolved": [flow.id for flow in model.flows if not model.resolved(flow)],
+        },
+    }
+
+
+def _component_years(projection: ConsumerProjection) -> list[dict]:
+    rows = []
+    for year in projection.years:
+        estimate, scaled = year.estimate, year.estimate_needed
+        rows.append({
+            "component": projection.component,
+            "year": year.year,
+            "load_per_s": _num(year.load),
+            "model": short_model(estimate),
+            "instances": projection.instances,
+            "capacity_per_instance": _num(projection.capacity),
+            "partitions": estimate.partitions,
+            "utilisation": _num(estimate.utilisation),
+            "stable": estimate.stable,
+            "p_wait": _num(estimate.p_wait),
+            "wait_mean_s": _num(estimate.wait_mean_s),
+            "wait_p99_s": _num(estimate.wait_p99_s),
+            "backlog_growth_per_s": _num(estimate.backlog_growth_per_s),
+            "instances_needed": year.instances_needed,
+            "partitions_needed": year.partitions_needed,
+            "at_needed": {
+                "model": short_model(scaled),
+                "utilisation": _num(scaled.utilisation),
+                "p_wait": _num(scaled.p_wait),
+                "wait_mean_s": _num(scaled.wait_mean_s),
+                "wait_p99_s": _num(scaled.wait_p99_s),
+            },
+        })
+    return rows
+
+
+def _component_runway(projection: ConsumerProjection) -> dict:
+    year = projection.first_year_over
+    return {
+        "resource": projection.component,
+        "kind": "component",
+        "model": short_model(projection.today.estimate),
+        "utilisation_now": _num(projection.today.estimate.utilisation),
+        "utilisation_at_horizon": _num(projection.years[-1].estimate.utilisation),
+        "years_until_headroom": _num(projection.years_until),
+        "first_year_over": year,
+        "unit": "consumers" if projection.partitions is not None else "instances",
+        "now": projection.instances,
+        "needed_that_year": None if year is None else projection.years[year].instances_needed,
+        "needed_at_horizon": projection.years[-1].instances_needed,
+        "partitions_now": projection.partitions,
+        "partitions_needed_at_horizon": projection.years[-1].partitions_needed,
+    }
+
+
+def _broker_years(projection: BrokerProjection, kind_model: str) -> list[dict]:
+    rows = []
+    for year in projection.years:
+        rows.append({
+            "broker": projection.broker,
+            "kind": projection.kind,
+            "year": year.year,
+            "messages_per_s": _num(year.messages),
+            "bytes_per_s": _num(year.bytes_per_s),
+            "storage_bytes": _num(year.storage_bytes),
+            "nodes": projection.nodes,
+            "capacity_per_node": _num(projection.capacity_per_node),
+            "utilisation": _num(year.utilisation),
+            "nodes_needed_throughput": (None if projection.throughput is None
+                                        else projection.throughput.needed[year.year]),
+            "storage_per_node_bytes": _num(projection.storage_per_node),
+            "storage_utilisation": _num(year.storage_utilisation),
+            "nodes_needed_storage": (None if projection.storage is None
+                                     else projection.storage.needed[year.year]),
+            "nodes_needed": year.nodes_needed,
+            "brokerless": kind_model == "brokerless",
+        })
+    return rows
+
+
+def _broker_runway(projection: BrokerProjection, what: str) -> dict:
+    plan = projection.throughput if what == "throughput" else projection.storage
+    year = plan.first_year_over
+    if what == "throughput":
+        now, last = projection.years[0].utilisation, projection.years[-1].utilisation
+    else:
+        now, last = projection.years[0].storage_utilisation, projection.years[-1].storage_utilisation
+    return {
+        "resource": projection.broker,
+        "kind": f"broker {what}",
+        "model": GROWTH_MODEL,
+        "utilisation_now": _num(now),
+        "utilisation_at_horizon": _num(last),
+        "years_until_headroom": _num(plan.years_until),
+        "first_year_over": year,
+        "unit": "nodes",
+        "now": projection.nodes,
+        "needed_that_year": None if year is None else plan.needed[year],
+        "needed_at_horizon": plan.needed[-1],
+        "partitions_now": None,
+        "partitions_needed_at_horizon": None,
+    }
+
+
+def _num(value: float | None) -> float | int | None:
+    """Round to 6 significant figures for the report (None stays None)."""
+    if value is None:
+        return None
+    if isinstance(value, int) or value == 0 or not math.isfinite(value):
+        return value
+    digits = 6 - 1 - math.floor(math.log10(abs(value)))
+    rounded = round(value, digits)
+    return int(rounded) if rounded == int(rounded) and abs(rounded) < 2 ** 53 else rounded
+
+
+# --- rendering ------------------------------------------------------------------------
+
+
+def render(data: dict, output_format: str) -> str:
+    if output_format == "json":
+        return render_json(data)
+    if output_format == "markdown":
+        return render_markdown(data)
+    return render_text(data)
+
+
+def render_json(data: dict) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _title(data: dict) -> str:
+    plan = data["plan"]
+    name = f'"{plan["system"]}"' if plan["system"] else "(unnamed system)"
+    return f"Capacity plan for {name} ({plan['file']})"
+
+
+def _basis(data: dict) -> str:
+    plan = data["plan"]
+    growth = fig.percent(plan["growth"])
+    return (f"Growth {growth} a year (compound), horizon {fig.plural(plan['horizon'], 'year')}, "
+            f"headroom {fig.percent(plan['headroom'])}. Figures are estimates at peak rate "
+            f"(storage at the average rate).")
+
+
+def _models(data: dict) -> list[str]:
+    models = data["models"]
+    return [
+        f"Queueing model: {models['consumers']}.",
+        f"Assumptions: {models['assumptions']}; figures are estimates.",
+        f"Load: {models['load']}.",
+        f"Brokers: {models['brokers']}.",
+        f"{models['growth'][0].upper()}{models['growth'][1:]}.",
+    ]
+
+
+def _component_cells(row: dict) -> list[str]:
+    if row["stable"]:
+        mean, p99 = fig.seconds(row["wait_mean_s"]), fig.seconds(row["wait_p99_s"])
+    else:
+        mean, p99 = "unstable", f"backlog +{fig.count(row['backlog_growth_per_s'])}/s"
+    needed = str(row["instances_needed"])
+    if row["partitions_needed"] not in (None, row["partitions"]):
+        needed += f" ({row['partitions_needed']} partitions)"
+    return [row["component"], str(row["year"]), fig.count(row["load_per_s"]), row["model"],
+            fig.percent(row["utilisation"]), fig.number(row["p_wait"], 3), mean, p99,
+            str(row["instances"]), needed]
+
+
+COMPONENT_HEADER = ["component", "year", "load/s", "model", "util", "P(wait)", "mean wait",
+                    "p99 wait", "instances", "needed"]
+BROKER_HEADER = ["broker", "kind", "year", "msg/s", "MB/s", "storage", "util", "storage util",
+                 "nodes", "needed"]
+
+
+def _broker_cells(row: dict) -> list[str]:
+    megabytes = "?" if row["bytes_per_s"] is None else fig.number(row["bytes_per_s"] / 1e6, 3)
+    storage = "-" if row["storage_bytes"] is None else fig.size(row["storage_bytes"])
+    util = "-" if row["utilisation"] is None else fig.percent(row["utilisation"])
+    storage_util = ("-" if row["storage_utilisation"] is None
+                    else fig.percent(row["storage_utilisation"]))
+    return [row["broker"], row["kind"], str(row["year"]), fig.count(row["messages_per_s"]),
+            megabytes, storage, util, storage_util, str(row["nodes"]), str(row["nodes_needed"])]
+
+
+def _runway_line(entry: dict, headroom: float, horizon: int) -> str:
+    limit = fig.percent(headroom)
+    label = entry["resource"] + ("" if entry["kind"] == "component" else f" ({entry['kind']})")
+    now = fig.percent(entry["utilisation_now"])
+    unit = entry["unit"]
+    year = entry["first_year_over"]
+    if year is None:
+        return (f"{label}: stays under {limit} through year {horizon} ({now} today, "
+                f"{fig.percent(entry['utilisation_at_horizon'])} in year {horizon}); "
+                f"{entry['now']} {_unit(unit, entry['now'])}")
+    if year == 0:
+        text = (f"{label}: at or over {limit} today ({now}); {entry['needed_that_year']} "
+                f"{_unit(unit, entry['needed_that_year'])} needed now")
+    else:
+        until = entry["years_until_headroom"]
+        when = f", after {fig.number(until, 3)} years" if until is not None else ""
+        text = (f"{label}: passes {limit} in year {year}{when} ({now} today); "
+                f"{entry['needed_that_year']} {_unit(unit, entry['needed_that_year'])} by year "
+                f"{year} (today {entry['now']})")
+    if entry["needed_at_horizon"] != entry["needed_that_year"]:
+        text += f", {entry['needed_at_horizon']} by year {horizon}"
+    partitions = entry.get("partitions_needed_at_horizon")
+    if partitions is not None and partitions != entry.get("partitions_now"):
+        text += f" (with {partitions} partitions by year {horizon}, from {entry['partitions_now']})"
+    return text
+
+
+def _unit(unit: str, n: int) -> str:
+    return unit[:-1] if n == 1 else unit
+
+
+def _not_planned(data: dict) -> list[str]:
+    skipped = data["not_planned"]
+    lines = []
+    for item in skipped["components"]:
+        lines.append(f"{item['component']}: {item['reason']}; load {fig.rate(item['load_per_s'])} "
+                     f"at peak today, {fig.rate(item['load_per_s_at_horizon'])} at the horizon")
+    for item in skipped["brokers"]:
+        lines.append(f"{item['broker']}: {item['reason']} ({item['source']}); declare "
+                     f"`capacity N/s per node`")
+    if skipped["flows_without_rate"]:
+        lines.append("flows with neither `rate` nor `peak`, left out of every load: "
+                     + ", ".join(skipped["flows_without_rate"]))
+    if skipped["flows_unresolved"]:
+        lines.append("flows naming undeclared elements, left out (see `msgarch lint`): "
+                     + ", ".join(skipped["flows_unresolved"]))
+    return lines
+
+
+def _table(header: list[str], rows: list[list[str]], numeric: set[int]) -> list[str]:
+    widths = [max(len(cell) for cell in column) for column in zip(header, *rows)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.rjust(width) if index in numeric else cell.ljust(width)
+                         for index, (cell, width) in enumerate(zip(cells, widths))).rstrip()
+
+    return [line(header), line(["-" * width for width in widths])] + [line(row) for row in rows]
+
+
+def render_text(data: dict) -> str:
+    plan = data["plan"]
+    out = [_title(data), _basis(data), ""]
+    for paragraph in _models(data):
+        out += textwrap.wrap(paragraph, width=92, subsequent_indent="  ")
+    out.append("")
+    out.append(f"Consumer components at peak (today's instances; \"needed\" stays under "
+               f"{fig.percent(plan['headroom'])})")
+    if data["components"]:
+        out += _table(COMPONENT_HEADER, [_component_cells(r) for r in data["components"]],
+                      numeric={1, 2, 4, 5, 6, 7, 8})
+    else:
+        out.append("  none with a known capacity")
+    out.append("")
+    out.append("Brokers (traffic at peak, storage at the average rate, today's nodes)")
+    if data["brokers"]:
+        out += _table(BROKER_HEADER, [_broker_cells(r) for r in data["brokers"]],
+                      numeric={2, 3, 4, 5, 6, 7, 8})
+    else:
+        out.append("  none carries a flow")
+    out.append("")
+    out.append(f"Runway: the first year each resource is at or over the "
+               f"{fig.percent(plan['headroom'])} headroom")
+    out += ["  " + _runway_line(e, plan["headroom"], plan["horizon"]) for e in data["runway"]]
+    if not data["runway"]:
+        out.append("  nothing to project")
+    if data["capacity_sources"]:
+        out.append("")
+        out.append("Broker capacity per node")
+        out += ["  " + f"{s['broker']}: {s['source']}" for s in data["capacity_sources"]]
+    skipped = _not_planned(data)
+    if skipped:
+        out.append("")
+        out.append("Not planned (missing inputs are never guessed)")
+        out += ["  " + line for line in skipped]
+    return "\n".join(out) + "\n"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _md_table(header: list[str], rows: list[list[str]], numeric: set[int]) -> list[str]:
+    align = ["---:" if index in numeric else "---" for index in range(len(header))]
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(align) + " |"]
+    lines += ["| " + " | ".join(_md_escape(cell) for cell in row) + " |" for row in rows]
+    return lines
+
+
+def render_markdown(data: dict) -> str:
+    plan = data["plan"]
+    out = [f"# {_title(data)}", "", _basis(data), ""]
+    out += [f"- {paragraph}" for paragraph in _models(data)]
+    out += ["", f"## Consumer components at peak", "",
+            f"Today's instances; *needed* keeps utilisation under {fig.percent(plan['headroom'])}.", ""]
+    if data["components"]:
+        out += _md_table(COMPONENT_HEADER, [_component_cells(r) for r in data["components"]],
+                         numeric={1, 2, 4, 5, 6, 7, 8})
+    else:
+        out.append("None with a known capacity.")
+    out += ["", "## Brokers", "", "Traffic at peak, storage at the average rate, today's nodes.", ""]
+    if data["brokers"]:
+        out += _md_table(BROKER_HEADER, [_broker_cells(r) for r in data["brokers"]],
+                         numeric={2, 3, 4, 5, 6, 7, 8})
+    else:
+        out.append("None carries a flow.")
+    out += ["", "## Runway", "",
+            f"The first year each resource is at or over the {fig.percent(plan['headroom'])} headroom.", ""]
+    out += [f"- {_md_escape(_runway_line(e, plan['headroom'], plan['horizon']))}" for e in data["runway"]]
+    if not data["runway"]:
+        out.append("Nothing to project.")
+    if data["capacity_sources"]:
+        out += ["", "## Broker capacity per node", ""]
+        out += [f"- **{s['broker']}**: {s['source']}" for s in data["capacity_sources"]]
+    skipped = _not_planned(data)
+    if skipped:
+        out += ["", "## Not planned", "", "Missing inputs are never guessed.", ""]
+        out += [f"- {line}" for line in skipped]
+    return "\n".join(out) + "\n"
+
+
+def profiles_for(model: Model, resolve: Callable[[Any], Any]) -> dict[str, Any]:
+    """Broker name -> resolved profile, with ``resolve(broker)`` (may raise)."""
+    return {name: resolve(model.brokers[name]) for name in sorted(model.brokers)}
+
+
+def lookup(profiles: Mapping[str, Any]) -> Callable[[str], Any | None]:
+    return lambda name: profiles.get(name)

@@ -1,0 +1,49 @@
+"""Topology diagrams: pure functions from a model (with its findings and loads) to DOT,
+Mermaid and HTML text; ``graphviz_run`` is the one place that runs Graphviz.
+
+    scene = build_scene(model, findings, Loads(consumers, brokers), heat=True)
+    to_dot(scene)      # Graphviz source
+    to_mermaid(scene)  # Mermaid flowchart
+    draw(scene, "html")  # runs Graphviz for the embedded SVG
+"""
+
+from __future__ import annotations
+
+from msgarch.render.dot import LAYOUTS, legend_dot, to_dot
+from msgarch.render.graphviz_run import GraphvizFailed, GraphvizUnavailable, run_graphviz
+from msgarch.render.html import to_html
+from msgarch.render.mermaid import to_mermaid
+from msgarch.render.scene import GROUPS, Loads, Scene, broker_model, build_scene, locate_findings
+from msgarch.render.svg import finish_svg
+
+TEXT_FORMATS = ("dot", "mmd")
+GRAPHVIZ_FORMATS = ("svg", "png", "pdf", "html")
+
+
+def draw(scene: Scene, output_format: str, layout: str = "dot", legend: bool = True) -> str | bytes:
+    """``scene`` in ``output_format``: text for dot, mmd, svg and html; bytes for png and pdf.
+
+    Raises GraphvizUnavailable when a Graphviz format is asked for and Graphviz is missing.
+    """
+    if output_format == "dot":
+        return to_dot(scene, layout, legend)
+    if output_format == "mmd":
+        return to_mermaid(scene, legend)
+    if output_format == "svg":
+        return finish_svg(run_graphviz(to_dot(scene, layout, legend), "svg", layout), scene)
+    if output_format in ("png", "pdf"):
+        return run_graphviz(to_dot(scene, layout, legend), output_format, layout)
+    if output_format == "html":
+        diagram = finish_svg(run_graphviz(to_dot(scene, layout, legend=False), "svg", layout), scene,
+                             declaration=False)
+        key = finish_svg(run_graphviz(legend_dot(scene), "svg", "dot"), None,
+                         declaration=False) if legend else ""
+        return to_html(scene, diagram, key)
+    raise ValueError(f"unknown output format {output_format!r}")
+
+
+__all__ = [
+    "GRAPHVIZ_FORMATS", "GROUPS", "LAYOUTS", "TEXT_FORMATS", "GraphvizFailed", "GraphvizUnavailable",
+    "Loads", "Scene", "broker_model", "build_scene", "draw", "finish_svg", "legend_dot",
+    "locate_findings", "run_graphviz", "to_dot", "to_html", "to_mermaid",
+]

@@ -1,0 +1,253 @@
+"""Scene -> Graphviz DOT text: shapes, line styles and colours of the visual language."""
+
+from __future__ import annotations
+
+from msgarch.render.scene import Cluster, Edge, Node, Scene
+from msgarch.render.text import clean, dot_html, dot_string
+
+LAYOUTS = ("dot", "neato", "fdp", "sfdp", "circo", "twopi")
+
+#: Past this many nodes or edges a diagram is drawn for completion, not for reading:
+#: no edge labels (they stay in tooltips) and straight edges, which keeps `dot` fast.
+LARGE_NODES = 300
+LARGE_EDGES = 800
+
+FONT = "Helvetica,Arial,sans-serif"
+INK = "#37474f"
+EDGE_INK = "#546e7a"
+COMPONENT_FILL = "#ffffff"
+EXTERNAL_FILL = "#eeeeee"
+BROKER_FILL = "#dde7f7"
+BROKER_INK = "#2b4f81"
+HEAT_FILL = {"ok": "#c8e6c9", "hot": "#ffe08a", "over": "#f4a3a3"}
+SEVERITY_INK = {"error": "#c62828", "warning": "#e08600"}
+CLUSTER_FILL = {"zone": "#f4f6f8", "broker": "#f1f4fb", "external": "#fafafa"}
+
+#: Node shape and style by scene shape (``log`` is drawn as an HTML table).
+SHAPES = {
+    "component": ("box", "rounded,filled"),
+    "external": ("box", "rounded,dashed,filled"),
+    "broker": ("hexagon", "filled"),
+    "brokerless": ("ellipse", "dashed,filled"),
+    "database": ("cylinder", "filled"),
+    "managed-service": ("trapezium", "filled"),
+    "task-layer": ("parallelogram", "filled"),
+}
+
+#: Edge style by pattern and role: (style, arrowhead, penwidth).
+EDGE_STYLES = {
+    "queue": ("solid", "normal", "1.2"),
+    "pubsub": ("dashed", "vee", "1.2"),
+    "request-reply": ("bold", "normal", "2"),
+    "reply": ("dotted", "onormal", "1.2"),
+}
+
+PATTERN_NAMES = {"queue": "queue", "pubsub": "pub/sub", "request-reply": "request-reply",
+                 "reply": "reply"}
+MODEL_NAMES = {"component": "component x instances", "external": "external component",
+               "broker": "broker", "log": "log (Kafka-like)", "brokerless": "brokerless",
+               "database": "database", "managed-service": "managed service",
+               "task-layer": "task layer"}
+
+
+def is_large(scene: Scene) -> bool:
+    return len(scene.nodes) > LARGE_NODES or len(scene.edges) > LARGE_EDGES
+
+
+def to_dot(scene: Scene, layout: str = "dot", legend: bool = True, large: bool | None = None) -> str:
+    """The DOT source of ``scene`` for the Graphviz engine ``layout``.
+
+    ``large`` (default: decided by size) trades edge labels and curved edges for speed.
+    """
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+    large = is_large(scene) if large is None else large
+    out = [f"// msgarch render of {clean(scene.root).replace(chr(10), ' ')}",
+           "// generated: edit the .msgarch file, not this one",
+           "digraph msgarch {"]
+    out += ["  " + line for line in _graph_attributes(scene, layout, large)]
+    for cluster in scene.clusters:
+        out += _cluster(cluster, scene.nodes_in(cluster.id), scene)
+    for node in scene.nodes_in(None):
+        out.append("  " + _node(node))
+    for edge in scene.edges:
+        out.append("  " + _edge(edge, large))
+    if legend:
+        # Invisible edges from the nodes no flow leaves (pure consumers) put the legend
+        # below the diagram. From every node they would pull the whole layout down onto
+        # one rank; with weight 0 Graphviz does not hold them across clusters; rank=sink
+        # does not reach into a cluster. Should a node still end up on the legend's
+        # rank, Graphviz puts the two side by side, never one over the other.
+        producers = {edge.tail for edge in scene.edges if edge.role != "reply"}
+        out += [f'  "{node.id}" -> "legend_component" [style=invis];'
+                for node in scene.nodes if node.id not in producers]
+        out += _legend(scene)
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def legend_dot(scene: Scene) -> str:
+    """A DOT graph of the legend alone (the HTML report shows it beside its tables)."""
+    out = ["digraph legend {",
+           f'  graph [rankdir=LR, fontname="{FONT}", bgcolor="transparent", pad="0.1"];',
+           f'  node [fontname="{FONT}", fontsize=10];',
+           f'  edge [fontname="{FONT}", fontsize=9];']
+    out += _legend(scene, framed=False)
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _graph_attributes(scene: Scene, layout: str, large: bool) -> list[str]:
+    graph = [f"layout={layout}", f'fontname="{FONT}"', "fontsize=16", "labelloc=t",
+             f"label=<<B>{dot_html(scene.title)}</B>>", 'bgcolor="white"', 'pad="0.3"',
+             "outputorder=edgesfirst"]
+    if layout == "dot":
+        graph += ["rankdir=TB", 'nodesep="0.35"', 'ranksep="0.6"']
+        if large:
+            # Straight edges and bounded crossing minimisation: minutes become seconds.
+            graph += ["splines=line", "mclimit=0.3", "nslimit=2", "nslimit1=2", "searchsize=10",
+                      "remincross=false"]
+    elif layout in ("neato", "fdp", "sfdp"):
+        graph += ["overlap=false" if not large else "overlap=prism", 'sep="+8"',
+                  "splines=" + ("false" if large else "true")]
+        if layout == "sfdp":
+            graph += ["beautify=true"] if not large else []
+    else:  # circo, twopi
+        graph += ["overlap=false", "splines=" + ("false" if large else "true")]
+    return [f"graph [{', '.join(graph)}];",
+            f'node [fontname="{FONT}", fontsize=11, color="{INK}", fontcolor="#1f2a30", '
+            f'penwidth=1.2, margin="0.12,0.06"];',
+            f'edge [fontname="{FONT}", fontsize=9, color="{EDGE_INK}", fontcolor="#33434c", '
+            f'arrowsize=0.8];']
+
+
+def _cluster(cluster: Cluster, nodes: tuple[Node, ...], scene: Scene) -> list[str]:
+    style = "dashed,rounded" if cluster.kind == "external" else "rounded,filled"
+    caption = ("zone " if cluster.kind == "zone" else
+               "on broker " if cluster.kind == "broker" else "") + cluster.label
+    lines = [f'  subgraph "{cluster.id}" {{',
+             f'    graph [id="{cluster.id}", label=<<I>{dot_html(caption)}</I>>, labeljust=l, fontsize=11, '
+             f'style="{style}", color="#b0bec5", fillcolor="{CLUSTER_FILL[cluster.kind]}", '
+             f'tooltip="{dot_string(caption)}"];']
+    lines += ["    " + _node(node) for node in nodes]
+    lines.append("  }")
+    return lines
+
+
+def _node(node: Node) -> str:
+    fill = HEAT_FILL.get(node.heat or "", EXTERNAL_FILL if node.shape == "external" else
+                         COMPONENT_FILL if node.element == "component" else BROKER_FILL)
+    ink = SEVERITY_INK.get(node.severity or "", BROKER_INK if node.element == "broker" else INK)
+    width = "3" if node.severity else "1.2"
+    attrs = {"id": node.id, "tooltip": f'"{dot_string(node.tooltip)}"'}
+    name = f"<B>{dot_html(node.name)}</B>"
+    small = [dot_html(node.detail)] if node.element == "broker" else []
+    if node.heat_line:
+        small.append(dot_html(node.heat_line))
+    if node.shape == "log":
+        attrs.update(shape="plain", label=_log_label(name, small, fill, ink, width))
+    else:
+        shape, style = SHAPES[node.shape]
+        head = name if node.element == "broker" else f"{name} {dot_html(node.detail)}"
+        label = head + "".join(f'<BR/><FONT POINT-SIZE="9">{line}</FONT>' for line in small)
+        attrs.update(shape=shape, style=f'"{style}"', fillcolor=f'"{fill}"', color=f'"{ink}"',
+                     penwidth=width, label=f"<{label}>")
+        if node.shape == "external":
+            attrs["fontcolor"] = '"#455a64"'
+    return f'"{node.id}" [{_attributes(attrs)}];'
+
+
+def _log_label(name: str, small: list[str], fill: str, ink: str, width: str) -> str:
+    """A log broker: its name over a strip of segments, the append-only log."""
+    text = name + "".join(f'<BR/><FONT POINT-SIZE="9">{line}</FONT>' for line in small)
+    border = "3" if width != "1.2" else "1"
+    segments = "".join('<TD WIDTH="10" HEIGHT="8" BGCOLOR="white"></TD>' for _ in range(6))
+    return (f'<<TABLE BORDER="{border}" COLOR="{ink}" CELLBORDER="0" CELLSPACING="0" '
+            f'CELLPADDING="3" BGCOLOR="{fill}" STYLE="rounded">'
+            f'<TR><TD COLSPAN="6" CELLPADDING="4">{text}</TD></TR>'
+            f'<TR><TD COLSPAN="6" CELLPADDING="2"><TABLE BORDER="0" CELLBORDER="1" '
+            f'CELLSPACING="0" COLOR="{ink}"><TR>{segments}</TR></TABLE></TD></TR></TABLE>>')
+
+
+def _edge(edge: Edge, large: bool) -> str:
+    style, arrowhead, width = EDGE_STYLES["reply" if edge.role == "reply" else edge.pattern]
+    attrs = {"id": edge.id, "style": style, "arrowhead": arrowhead, "penwidth": width,
+             "tooltip": f'"{dot_string(edge.tooltip)}"'}
+    if edge.severity:
+        attrs["color"] = f'"{SEVERITY_INK[edge.severity]}"'
+        attrs["penwidth"] = "2.5"
+    if edge.role == "reply":
+        attrs["color"] = '"#90a4ae"'
+    if not large:
+        if edge.role == "produce":
+            rate_line = f"<BR/>{dot_html(edge.rate_label)}" if edge.rate_label else ""
+            attrs["label"] = f"<{dot_html(edge.message)}{rate_line}>"
+        elif edge.role == "deliver":
+            attrs["label"] = f'<<FONT COLOR="#607d8b">{dot_html(edge.message)}</FONT>>'
+        else:
+            attrs["label"] = '<<FONT COLOR="#78909c">reply</FONT>>'
+    return f'"{edge.tail}" -> "{edge.head}" [{_attributes(attrs)}];'
+
+
+def _attributes(attrs: dict[str, str]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in attrs.items())
+
+
+def _legend(scene: Scene, framed: bool = True) -> list[str]:
+    """Samples of every shape, line and colour the diagram uses: the shapes and the
+    colours on one row, the line styles on a second."""
+    shapes = ["component"] + (["external"] if scene.has_external else []) + list(scene.broker_models)
+    indent = "    " if framed else "  "
+    lines = []
+    if framed:
+        lines += ['  subgraph "cluster_legend" {',
+                  f'    graph [id="cluster_legend", label=<<B>Legend</B>>, labeljust=l, fontsize=11, '
+                  f'style="rounded", color="#b0bec5", fillcolor="white", tooltip="legend"];']
+    first_row = []
+    for shape in shapes:
+        node_id = f"legend_{shape.replace('-', '_')}"
+        first_row.append(node_id)
+        is_component = shape in ("component", "external")
+        sample = Node(id=node_id, element="component" if is_component else "broker",
+                      name=MODEL_NAMES[shape].replace(" x instances", ""), shape=shape,
+                      detail="x instances" if is_component else "kind x nodes", heat_line="",
+                      tooltip=MODEL_NAMES[shape], cluster=None, heat=None, severity=None)
+        lines.append(indent + _node(sample))
+    second_row: list[str] = []
+    sample_edges = {}
+    patterns = list(scene.patterns) or ["queue"]
+    if "request-reply" in patterns:
+        patterns.append("reply")
+    for pattern in patterns:
+        key = pattern.replace("-", "_")
+        style, arrowhead, width = EDGE_STYLES[pattern]
+        tail, head = f"legend_{key}_from", f"legend_{key}_to"
+        second_row += [tail, head]
+        colour = ', color="#90a4ae"' if pattern == "reply" else ""
+        lines.append(f'{indent}"{tail}" [shape=point, width=0.06, tooltip="{pattern}"];')
+        lines.append(f'{indent}"{head}" [shape=plaintext, fontsize=10, margin="0.08,0", '
+                     f'label=<{PATTERN_NAMES[pattern]}>, tooltip="{pattern}"];')
+        sample_edges[(tail, head)] = (f'[style={style}, arrowhead={arrowhead}, penwidth={width}, '
+                                      f'minlen=1, tooltip="{pattern}"{colour}]')
+    cells = []
+    if scene.heat:
+        headroom = f"{scene.headroom * 100:.0f}%"
+        cells += [(f'BGCOLOR="{HEAT_FILL["ok"]}"', f"utilisation at peak up to the headroom ({headroom})"),
+                  (f'BGCOLOR="{HEAT_FILL["hot"]}"', "above the headroom"),
+                  (f'BGCOLOR="{HEAT_FILL["over"]}"', "at or above 100%")]
+    cells += [(f'BORDER="3" COLOR="{SEVERITY_INK[level]}"', f"{level} finding (code in the tooltip)")
+              for level in ("error", "warning")]
+    table = "".join(f'<TR><TD {cell} WIDTH="16" HEIGHT="10"></TD>'
+                    f'<TD ALIGN="LEFT">{text}</TD></TR>' for cell, text in cells)
+    lines.append(f'{indent}"legend_colours" [shape=plain, tooltip="colours", fontsize=10, '
+                 f'label=<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">{table}</TABLE>>];')
+    first_row.append("legend_colours")
+    for row in (first_row, second_row):
+        lines.append(f'{indent}{{ rank=same; {" ".join(chr(34) + n + chr(34) for n in row)} }}')
+    for row in (first_row, second_row):
+        for left, right in zip(row, row[1:]):
+            lines.append(f'{indent}"{left}" -> "{right}" {sample_edges.get((left, right), "[style=invis]")};')
+    lines.append(f'{indent}"{first_row[0]}" -> "{second_row[0]}" [style=invis];')
+    if framed:
+        lines.append("  }")
+    return lines

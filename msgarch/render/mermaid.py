@@ -1,0 +1,153 @@
+"""Scene -> Mermaid flowchart text (GitHub renders it inside a ```mermaid block)."""
+
+from __future__ import annotations
+
+from msgarch.render.dot import (
+    BROKER_FILL, BROKER_INK, COMPONENT_FILL, EDGE_INK, EXTERNAL_FILL, HEAT_FILL, INK, MODEL_NAMES,
+    SEVERITY_INK,
+)
+from msgarch.render.scene import Node, Scene
+from msgarch.render.text import mermaid_text
+
+#: Mermaid's default limits (GitHub keeps them): past these a diagram does not render.
+MERMAID_MAX_EDGES = 500
+MERMAID_MAX_TEXT = 50_000
+
+#: Node brackets by scene shape.
+BRACKETS = {
+    "component": ('["', '"]'),
+    "external": ('["', '"]'),
+    "broker": ('{{"', '"}}'),
+    "log": ('[["', '"]]'),
+    "brokerless": ('(["', '"])'),
+    "database": ('[("', '")]'),
+    "managed-service": ('[/"', '"\\]'),
+    "task-layer": ('[/"', '"/]'),
+}
+
+#: Link syntax by pattern; replies are dotted like pub/sub but grey and labelled.
+LINKS = {"queue": "-->", "pubsub": "-.->", "request-reply": "==>", "reply": "-.->"}
+
+CLASSES = {
+    "component": f"fill:{COMPONENT_FILL},stroke:{INK},color:#1f2a30",
+    "external": f"fill:{EXTERNAL_FILL},stroke:{INK},stroke-dasharray:5 4,color:#455a64",
+    "broker": f"fill:{BROKER_FILL},stroke:{BROKER_INK},color:#1f2a30",
+    "brokerless": f"fill:{BROKER_FILL},stroke:{BROKER_INK},stroke-dasharray:5 4,color:#1f2a30",
+    "zone": "fill:#f4f6f8,stroke:#b0bec5",
+    "externalzone": "fill:#fafafa,stroke:#b0bec5,stroke-dasharray:5 4",
+    "legend": "fill:#ffffff,stroke:#b0bec5",
+    "heatok": f"fill:{HEAT_FILL['ok']}",
+    "heathot": f"fill:{HEAT_FILL['hot']}",
+    "heatover": f"fill:{HEAT_FILL['over']}",
+    "error": f"stroke:{SEVERITY_INK['error']},stroke-width:3px",
+    "warning": f"stroke:{SEVERITY_INK['warning']},stroke-width:3px",
+}
+
+PATTERN_LINES = {"queue": "—— queue", "pubsub": "- - ▷ pub/sub", "request-reply": "══ request-reply",
+                 "reply": "··· reply (grey)"}
+
+
+def to_mermaid(scene: Scene, legend: bool = True) -> str:
+    """A Mermaid ``flowchart TB`` of ``scene``; tooltips are not carried (Mermaid on
+    GitHub shows none), findings and heat are colours as in the DOT diagram."""
+    out = [f"%% msgarch render of {mermaid_text(scene.root)}",
+           "%% generated: edit the .msgarch file, not this one",
+           f"%% {mermaid_text(scene.title)}",
+           "flowchart TB"]
+    classes: dict[str, list[str]] = {}
+    for cluster in scene.clusters:
+        caption = ("zone " if cluster.kind == "zone" else
+                   "on broker " if cluster.kind == "broker" else "") + cluster.label
+        out.append(f'  subgraph {cluster.id}["{mermaid_text(caption)}"]')
+        for node in scene.nodes_in(cluster.id):
+            out.append("    " + _node(node, classes))
+        out.append("  end")
+        classes.setdefault("externalzone" if cluster.kind == "external" else "zone", []).append(cluster.id)
+    for node in scene.nodes_in(None):
+        out.append("  " + _node(node, classes))
+    link_styles: dict[str, list[int]] = {}
+    for index, edge in enumerate(scene.edges):
+        kind = "reply" if edge.role == "reply" else edge.pattern
+        if edge.role == "produce":
+            label = edge.message + (f"\n{edge.rate_label}" if edge.rate_label else "")
+        elif edge.role == "deliver":
+            label = edge.message
+        else:
+            label = "reply"
+        out.append(f'  {edge.tail} {LINKS[kind]}|"{mermaid_text(label)}"| {edge.head}')
+        if edge.severity:
+            link_styles.setdefault(f"stroke:{SEVERITY_INK[edge.severity]},stroke-width:2.5px", []).append(index)
+        elif kind == "reply":
+            link_styles.setdefault("stroke:#90a4ae", []).append(index)
+        else:
+            link_styles.setdefault(f"stroke:{EDGE_INK}", []).append(index)
+    if legend:
+        out += _legend(scene, classes)
+    for name, style in CLASSES.items():
+        out.append(f"  classDef {name} {style}")
+    for name in CLASSES:
+        if classes.get(name):
+            out.append(f"  class {','.join(classes[name])} {name}")
+    for style, indexes in sorted(link_styles.items()):
+        out.append(f"  linkStyle {','.join(map(str, indexes))} {style}")
+    return "\n".join(out) + "\n"
+
+
+def too_large(text: str, scene: Scene) -> str:
+    """Why GitHub's Mermaid would refuse this diagram, or ""."""
+    if len(scene.edges) > MERMAID_MAX_EDGES:
+        return (f"{len(scene.edges)} edges: Mermaid draws at most {MERMAID_MAX_EDGES} by default "
+                "(GitHub keeps that limit); use .svg for a diagram this large")
+    if len(text) > MERMAID_MAX_TEXT:
+        return (f"{len(text)} characters: Mermaid reads at most {MERMAID_MAX_TEXT} by default; "
+                "use .svg for a diagram this large")
+    return ""
+
+
+def _node(node: Node, classes: dict[str, list[str]]) -> str:
+    lines = [f"{node.name} {node.detail}" if node.element == "component" else node.name]
+    if node.element == "broker":
+        lines.append(node.detail)
+    if node.heat_line:
+        lines.append(node.heat_line)
+    opening, closing = BRACKETS[node.shape]
+    style = node.shape if node.shape in ("component", "external", "brokerless") else "broker"
+    classes.setdefault(style, []).append(node.id)
+    if node.heat:
+        classes.setdefault("heat" + node.heat, []).append(node.id)
+    if node.severity:
+        classes.setdefault(node.severity, []).append(node.id)
+    return f"{node.id}{opening}{mermaid_text(chr(10).join(lines))}{closing}"
+
+
+def _legend(scene: Scene, classes: dict[str, list[str]]) -> list[str]:
+    shapes = ["component"] + (["external"] if scene.has_external else []) + list(scene.broker_models)
+    out = ['  subgraph legend["Legend"]', "    direction LR"]
+    for shape in shapes:
+        is_component = shape in ("component", "external")
+        sample = Node(id=f"legend_{shape.replace('-', '_')}",
+                      element="component" if is_component else "broker",
+                      name=MODEL_NAMES[shape].replace(" x instances", ""), shape=shape,
+                      detail="x instances" if is_component else "kind x nodes", heat_line="",
+                      tooltip="", cluster=None, heat=None, severity=None)
+        out.append("    " + _node(sample, classes))
+    patterns = list(scene.patterns) or ["queue"]
+    if "request-reply" in patterns:
+        patterns.append("reply")
+    out.append(f'    legend_lines["{mermaid_text(chr(10).join(PATTERN_LINES[p] for p in patterns))}"]')
+    classes.setdefault("legend", []).append("legend_lines")
+    if scene.heat:
+        headroom = f"{scene.headroom * 100:.0f}%"
+        for level, text in (("ok", f"up to headroom ({headroom}) at peak"),
+                            ("hot", f"above headroom ({headroom})"), ("over", "at or above 100%")):
+            out.append(f'    legend_heat_{level}["{mermaid_text(text)}"]')
+            classes.setdefault("legend", []).append(f"legend_heat_{level}")
+            classes.setdefault("heat" + level, []).append(f"legend_heat_{level}")
+    for level in ("error", "warning"):
+        out.append(f'    legend_{level}["{mermaid_text(level + " finding")}"]')
+        classes.setdefault("legend", []).append(f"legend_{level}")
+        classes.setdefault(level, []).append(f"legend_{level}")
+    out.append("  end")
+    classes.setdefault("zone", []).append("legend")
+    return out
+

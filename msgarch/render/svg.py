@@ -1,0 +1,77 @@
+"""Graphviz's SVG, finished: exact tooltips as `<title>`s, no links, comments or scripts."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from msgarch.render.scene import Scene
+from msgarch.render.text import clean
+
+SVG_NS = "http://www.w3.org/2000/svg"
+XLINK_NS = "http://www.w3.org/1999/xlink"
+_TITLE = f"{{{SVG_NS}}}title"
+_ANCHOR = f"{{{SVG_NS}}}a"
+_FORBIDDEN = {f"{{{SVG_NS}}}{tag}" for tag in ("script", "foreignObject", "iframe", "object", "embed",
+                                                  "use", "image", "animate", "set", "handler")}
+
+
+def tooltips(scene: Scene) -> dict[str, str]:
+    """SVG element id -> its exact tooltip text."""
+    tips = {node.id: node.tooltip for node in scene.nodes}
+    tips.update((edge.id, edge.tooltip) for edge in scene.edges)
+    tips.update((cluster.id, ("zone " if cluster.kind == "zone" else
+                              "components on broker " if cluster.kind == "broker" else "")
+                 + cluster.label) for cluster in scene.clusters)
+    return tips
+
+
+def finish_svg(svg: bytes | str, scene: Scene | None = None, declaration: bool = True) -> str:
+    """Rewrite Graphviz's SVG so that each node, edge and cluster group's `<title>` (what
+    a browser shows on hover) is the scene's tooltip, taken from the model verbatim
+    rather than through Graphviz's escapes; unwrap the `<a>` elements Graphviz adds for
+    tooltips; drop comments, the DOCTYPE and anything that could run or load."""
+    ET.register_namespace("", SVG_NS)
+    ET.register_namespace("xlink", XLINK_NS)
+    root = ET.fromstring(svg.encode("utf-8") if isinstance(svg, str) else svg)
+    tips = tooltips(scene) if scene is not None else {}
+    _clean_tree(root, tips)
+    if scene is not None:
+        graph = root.find(f"{{{SVG_NS}}}g")
+        title = graph.find(_TITLE) if graph is not None else None
+        if title is not None:
+            title.text = clean(scene.title)
+    text = ET.tostring(root, encoding="unicode")
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + text + "\n") if declaration else text
+
+
+def _clean_tree(element: ET.Element, tips: dict[str, str]) -> None:
+    title = element.find(_TITLE)
+    if title is not None:
+        if element.get("id") in tips:
+            title.text = clean(tips[element.get("id")])
+        else:
+            anchor = next(element.iter(_ANCHOR), None)
+            if anchor is not None and anchor.get(f"{{{XLINK_NS}}}title"):
+                title.text = anchor.get(f"{{{XLINK_NS}}}title")
+    for child in list(element):
+        if not isinstance(child.tag, str) or child.tag in _FORBIDDEN:
+            element.remove(child)
+    index = 0
+    while index < len(element):
+        child = element[index]
+        if child.tag == _ANCHOR:  # keep the drawing, drop the link
+            element.remove(child)
+            for offset, grandchild in enumerate(list(child)):
+                element.insert(index + offset, grandchild)
+            continue
+        index += 1
+    for name in list(element.attrib):
+        local = name.rsplit("}", 1)[-1].lower()
+        if local.startswith("on") or local == "href":
+            del element.attrib[name]
+    if element.text is not None and not element.text.strip():
+        element.text = "\n"
+    if element.tail is not None and not element.tail.strip():
+        element.tail = "\n"
+    for child in element:
+        _clean_tree(child, tips)

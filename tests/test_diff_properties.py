@@ -1,0 +1,198 @@
+"""Hypothesis properties of `msgarch diff`: a model against itself is unchanged, B->A mirrors
+A->B, and a file reformatted, reordered or written in other units diffs as unchanged."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from msgarch.cli.diff_cmd import compare
+from msgarch.diff.sources import Loaded
+from msgarch.lint.config import Config
+from msgarch.model.loader import load_model
+
+PROPERTIES = settings(max_examples=40, deadline=None,
+                      suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+
+COMPONENTS = ("web", "orders", "billing", "shipping", "audit")
+BROKERS = (("bus", "rabbitmq"), ("events", "kafka"), ("jobs", "sqs"))
+MESSAGES = ("PlaceOrder", "OrderPlaced", "Charge")
+RATES = (1.0, 10.0, 50.0, 100.0, 300.0, 2000.0)  # msg/s, each writable several ways
+SIZES = (500.0, 1000.0, 2048.0, 64000.0, 2_000_000.0)  # bytes
+DURATIONS = (0.05, 1.0, 60.0, 3600.0, 86400.0)  # seconds
+
+
+@st.composite
+def architectures(draw) -> dict:
+    components = draw(st.lists(st.sampled_from(COMPONENTS), min_size=2, max_size=5, unique=True))
+    brokers = draw(st.lists(st.sampled_from(BROKERS), min_size=1, max_size=3, unique=True))
+    messages = draw(st.lists(st.sampled_from(MESSAGES), min_size=1, max_size=3, unique=True))
+    spec = {
+        "headroom": draw(st.sampled_from((None, 0.6, 0.7, 0.8))),
+        "components": {name: {"instances": draw(st.integers(1, 4)),
+                              "capacity": draw(st.sampled_from((None, *RATES))),
+                              "idempotent": draw(st.booleans())} for name in components},
+        "brokers": {name: {"kind": kind, "nodes": draw(st.sampled_from((None, 1, 3)))} for name, kind in brokers},
+        "messages": {name: {"size": draw(st.sampled_from((None, *SIZES))),
+                            "max-size": draw(st.sampled_from((None, *SIZES)))} for name in messages},
+        "flows": [],
+    }
+    for _ in range(draw(st.integers(0, 4))):
+        producer = draw(st.sampled_from(components))
+        consumers = draw(st.lists(st.sampled_from([c for c in components if c != producer]),
+                                  min_size=1, max_size=3, unique=True))
+        spec["flows"].append({
+            "producer": producer, "consumers": consumers, "message": draw(st.sampled_from(messages)),
+            "via": draw(st.sampled_from([b for b, _ in brokers])),
+            "pattern": draw(st.sampled_from((None, "queue", "pubsub"))),
+            "rate": draw(st.sampled_from((None, *RATES))),
+            "peak": draw(st.sampled_from((None, *RATES))),
+            "latency": draw(st.sampled_from((None, *DURATIONS))),
+            "durable": draw(st.booleans()),
+            "delivery": draw(st.sampled_from((None, "at-most-once", "at-least-once"))),
+            "retention": draw(st.sampled_from((None, *DURATIONS))),
+        })
+    return spec
+
+
+def _num(value: float) -> str:
+    """A number as the language writes it: no exponent."""
+    return str(int(value)) if float(value).is_integer() else f"{value:f}".rstrip("0")
+
+
+def _rate(value: float, style: int) -> str:
+    if style == 1 and (value * 60).is_integer():
+        return f"{_num(value * 60)}/min"
+    if style == 2 and value >= 1000 and (value / 1000).is_integer():
+        return f"{_num(value / 1000)}k/s"
+    return f"{_num(value)}/s"
+
+
+def _size(value: float, style: int) -> str:
+    if style == 1:
+        return f"{value:.0f}B"
+    for unit, size in (("MB", 1e6), ("KiB", 1024), ("KB", 1e3)):
+        if value >= size and (value / size).is_integer():
+            return f"{_num(value / size)}{unit}"
+    return f"{value:.0f}B"
+
+
+def _duration(value: float, style: int) -> str:
+    if style == 1:
+        return f"{_num(value * 1000)}ms"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
+        if value >= size and (value / size).is_integer():
+            return f"{_num(value / size)}{unit}"
+    return f"{_num(value * 1000)}ms"
+
+
+def source(spec: dict, rnd=None, style: int = 0) -> str:
+    """The architecture as text; with ``rnd`` (a random.Random), declarations, properties and
+    consumers shuffled, layout varied and comments sprinkled, in unit style ``style``."""
+    shuffle = rnd.shuffle if rnd is not None else (lambda items: None)
+
+    def block(head: str, props: list[str]) -> str:
+        shuffle(props)
+        if not props:
+            return head
+        if rnd is not None and rnd.random() < 0.5:
+            return f"{head} {{ {'  '.join(props)} }}"
+        inner = "\n".join(("  " if rnd is None else " " * rnd.randint(0, 6)) + p
+                          + ("   # why" if rnd is not None and rnd.random() < 0.3 else "") for p in props)
+        return f"{head} {{\n{inner}\n}}"
+
+    decls = []
+    if spec["headroom"] is not None:
+        decls.append(block('system "s"', [f"headroom {spec['headroom'] * 100:g}%"]))
+    for name, b in spec["brokers"].items():
+        decls.append(block(f"broker {name} : {b['kind']}", [f"nodes {b['nodes']}"] if b["nodes"] else []))
+    for name, c in spec["components"].items():
+        props = [f"instances {c['instances']}"]
+        if c["capacity"] is not None:
+            props.append(f"capacity {_rate(c['capacity'], style)}")
+        if c["idempotent"]:
+            props.append("idempotent")
+        decls.append(block(f"component {name}", props))
+    for name, m in spec["messages"].items():
+        props = [f"{key} {_size(m[key], style)}" for key in ("size", "max-size") if m[key] is not None]
+        decls.append(block(f"message {name}", props))
+    for f in spec["flows"]:
+        props = [f"via {f['via']}"]
+        for key in ("pattern", "delivery"):
+            if f[key] is not None:
+                props.append(f"{key} {f[key]}")
+        for key in ("rate", "peak"):
+            if f[key] is not None:
+                props.append(f"{key} {_rate(f[key], style)}")
+        for key in ("latency", "retention"):
+            if f[key] is not None:
+                props.append(f"{key} {_duration(f[key], style)}")
+        if f["durable"]:
+            props.append("durable")
+        consumers = list(f["consumers"])
+        shuffle(consumers)
+        decls.append(block(f"flow {f['producer']} -> {', '.join(consumers)} : {f['message']}", props))
+    shuffle(decls)
+    gap = "\n\n" if rnd is None or rnd.random() < 0.5 else "\n# ---\n"
+    return gap.join(decls) + "\n"
+
+
+def loaded(text: str, path: str) -> Loaded:
+    return Loaded(load_model(path, text=text), path)
+
+
+def diff_of(a: str, b: str):
+    return compare(loaded(a, "old.msgarch"), loaded(b, "new.msgarch"), Config())
+
+
+@PROPERTIES
+@given(architectures())
+def test_a_model_against_itself_is_unchanged(spec):
+    text = source(spec)
+    result = diff_of(text, text)
+    assert result.changes == () and result.level is None
+    assert result.findings_introduced == () and result.findings_resolved == ()
+    assert result.capacity == ()
+
+
+@PROPERTIES
+@given(architectures(), st.randoms(use_true_random=False), st.integers(0, 2))
+def test_reformatted_reordered_and_other_units_is_unchanged(spec, rnd, style):
+    result = diff_of(source(spec), source(spec, rnd, style))
+    assert result.changes == (), [(c.category, c.name, c.change, c.properties) for c in result.changes]
+    assert result.findings_introduced == () and result.findings_resolved == ()
+    assert result.capacity == ()
+
+
+def _shape(diff):
+    """What must mirror: (category, name, change, previous name, {property: (before, after)})."""
+    return {(c.category, c.name, c.change, c.previous_name,
+             tuple(sorted((p.name, repr(p.before), repr(p.after)) for p in c.properties)))
+            for c in diff.changes if c.change != "affected"}
+
+
+def _mirrored(shape):
+    flip = {"added": "removed", "removed": "added", "changed": "changed"}
+    out = set()
+    for category, name, change, previous, props in shape:
+        if previous is not None:
+            name, previous = previous, name
+        out.add((category, name, flip[change], previous,
+                 tuple(sorted((p, after, before) for p, before, after in props))))
+    return out
+
+
+def _finding_keys(findings):
+    return sorted((d.code, d.message, d.span.line if d.span else 0) for d in findings)
+
+
+@PROPERTIES
+@given(architectures(), architectures())
+def test_b_to_a_mirrors_a_to_b(spec_a, spec_b):
+    a, b = source(spec_a), source(spec_b)
+    forward = compare(loaded(a, "arch.msgarch"), loaded(b, "arch.msgarch"), Config())
+    backward = compare(loaded(b, "arch.msgarch"), loaded(a, "arch.msgarch"), Config())
+    assert _mirrored(_shape(forward)) == _shape(backward)
+    assert _finding_keys(forward.findings_introduced) == _finding_keys(backward.findings_resolved)
+    assert _finding_keys(forward.findings_resolved) == _finding_keys(backward.findings_introduced)
+    assert {(d.category, d.name, d.before, d.after) for d in forward.capacity} == \
+        {(d.category, d.name, d.after, d.before) for d in backward.capacity}

@@ -1,0 +1,158 @@
+"""`msgarch recommend`: the flows x brokers matrix, the ranking and its three formats."""
+
+from __future__ import annotations
+
+import json
+
+from msgarch import api
+from msgarch.analysis import fit
+from msgarch.analysis.recommend import recommend, to_data
+from msgarch.brokers import builtin_ids, load_builtin
+from msgarch.lint.config import Config
+
+PRIORITY_TTL_QUEUE = """
+    system "Jobs" { requires monitoring, open-source }
+    broker q : kafka
+    component api
+    component worker { instances 3  capacity 50/s }
+    message Job { size 2KB  max-size 64KB }
+    flow api -> worker : Job { via q  pattern queue  priority 3  ttl 30s  durable  delivery at-least-once }
+    """
+
+JMS_SERVERS = {"activemq", "artemis", "ibm-mq", "jms"}
+
+
+def _rank(rec, broker):
+    return next(r.rank for r in rec.ranking if r.broker == broker)
+
+
+def test_priority_and_ttl_queue_ranks_rabbitmq_and_jms_servers_above_kafka(write):
+    rec = recommend(api.load_one(str(write("jobs.msgarch", PRIORITY_TTL_QUEUE))))
+    kafka = _rank(rec, "kafka")
+    assert _rank(rec, "rabbitmq") < kafka
+    assert min(_rank(rec, b) for b in JMS_SERVERS) < kafka
+    assert rec.ranking[0].broker in JMS_SERVERS | {"rabbitmq"}
+    assert rec.ranking[0].fits_every_flow
+    cell = rec.cell("api->worker:Job", "kafka")
+    assert cell.status == fit.NO
+    assert {v.requirement for v in cell.unmet} == {"priority", "ttl"}
+
+
+def test_matrix_covers_every_flow_and_every_builtin_broker(write):
+    rec = recommend(api.load_one(str(write("jobs.msgarch", PRIORITY_TTL_QUEUE))))
+    assert rec.brokers == builtin_ids()
+    assert len(rec.cells) == len(rec.flows) * len(builtin_ids())
+    assert [r.rank for r in rec.ranking] == list(range(1, len(builtin_ids()) + 1))
+
+
+def test_ranking_puts_brokers_that_fit_every_flow_first_then_fewest_unmet(write):
+    rec = recommend(api.load_one(str(write("m.msgarch", """
+        broker bus : rabbitmq
+        component web
+        component orders { instances 2 }
+        component billing
+        component audit
+        message PlaceOrder { size 1KB }
+        message OrderPlaced { size 1KB }
+        flow web -> orders : PlaceOrder { via bus  pattern request-reply  latency 100ms }
+        flow orders -> billing, audit : OrderPlaced { via bus  durable  delivery at-least-once  replay }
+        """))))
+    keys = [(not r.fits_every_flow, r.flows_unmet, r.requirements_unmet) for r in rec.ranking]
+    assert keys == sorted(keys)
+    for r in rec.ranking:
+        cells = [rec.cell(row.id, r.broker) for row in rec.flows]
+        assert r.flows_unmet == sum(1 for c in cells if c.status == fit.NO)
+        assert r.requirements_unmet == sum(len(c.unmet) for c in cells)
+        assert r.fits_every_flow == (r.flows_unmet == 0)
+
+
+def test_ties_are_broken_by_the_systems_requires(write):
+    source = """
+        system "S" { requires REQUIRES }
+        broker q : rabbitmq
+        component a
+        component b
+        message M { size 1KB }
+        flow a -> b : M { via q  pattern queue  durable  delivery at-least-once }
+        """
+    managed = recommend(api.load_one(str(write("a.msgarch", source.replace("REQUIRES", "managed-service")))))
+    top = load_builtin(managed.ranking[0].broker)
+    assert fit.requires_support(top, "managed-service") == "yes"
+    open_source = recommend(api.load_one(str(write("b.msgarch", source.replace("REQUIRES", "open-source")))))
+    assert load_builtin(open_source.ranking[0].broker).licence == "open-source"
+    ranked = [r for r in open_source.ranking if r.fits_every_flow and r.caveats == 0]
+    missing = [len(r.requires_missing) for r in ranked]
+    assert missing == sorted(missing)
+
+
+def test_recommend_and_lint_give_the_same_reason(write):
+    path = write("jobs.msgarch", PRIORITY_TTL_QUEUE)
+    rec = recommend(api.load_one(str(path)))
+    cell = rec.cell("api->worker:Job", "kafka")
+    report = api.lint([str(path)], Config(select=("B203",)))
+    (finding,) = report.diagnostics
+    priority = next(v for v in cell.verdicts if v.requirement == "priority")
+    assert priority.reason() in finding.message
+
+
+def test_json_shape(run, write):
+    path = write("jobs.msgarch", PRIORITY_TTL_QUEUE)
+    result = run("recommend", path, "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert set(data) >= {"matrix", "ranking"}
+    assert data["ranking"][0]["broker"] == recommend(api.load_one(str(path))).ranking[0].broker
+    assert {"rank", "broker", "fits_every_flow", "flows_unmet", "requirements_unmet", "caveats", "requires"} \
+        <= set(data["ranking"][0])
+    (row,) = data["matrix"]
+    assert row["flow"] == "api->worker:Job" and row["current"] == "kafka"
+    kafka = row["brokers"]["kafka"]
+    assert kafka["verdict"] == "does not fit"
+    priority = next(r for r in kafka["requirements"] if r["requirement"] == "priority")
+    assert priority["rule"] == "B203" and priority["verdict"] == "does not fit"
+    assert priority["source"].startswith("http") and "kafka profile, priority: no" in priority["reason"]
+    assert data == to_data(recommend(api.load_one(str(path))))
+
+
+def test_text_and_markdown(run, write):
+    path = write("jobs.msgarch", PRIORITY_TTL_QUEUE)
+    text = run("recommend", path)
+    assert text.exit_code == 0
+    for fragment in ("Broker recommendation for", "F1   api->worker:Job (via q, kafka)", "Matrix", "Ranking",
+                     "Reasons", "3 priority levels: does not fit: has no message priorities"):
+        assert fragment in text.output, fragment
+    assert text.output == run("recommend", path).output  # deterministic
+    markdown = run("recommend", path, "--format", "markdown")
+    assert markdown.exit_code == 0
+    assert "# Broker recommendation for" in markdown.output
+    assert "| rank | broker | F1 |" in markdown.output
+    assert "*does not fit*" in markdown.output
+
+
+def test_top_limits_the_brokers_shown(run, write):
+    path = write("jobs.msgarch", PRIORITY_TTL_QUEUE)
+    data = json.loads(run("recommend", path, "--format", "json").output)
+    best = [r["broker"] for r in data["ranking"][:3]]
+    output = run("recommend", path, "--top", "3").output
+    ranking = output.split("Ranking", 1)[1].split("Reasons", 1)[0]
+    assert [line.split()[1] for line in ranking.strip().splitlines()[1:]] == best
+
+
+def test_model_without_flows(run, write):
+    result = run("recommend", write("empty.msgarch", "component a\n"))
+    assert result.exit_code == 0
+    assert "no flows" in result.output
+
+
+def test_unusable_input_exits_2_without_traceback(run, write):
+    result = run("recommend", write("bad.msgarch", "flow a -> : M\n"))
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_examples_recommend(run):
+    from conftest import EXAMPLES
+
+    for path in sorted(EXAMPLES.glob("*.msgarch")):
+        for fmt in ("text", "markdown", "json"):
+            assert run("recommend", path, "--format", fmt).exit_code == 0
