@@ -36,3 +36,18 @@ def run():
         return CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
 
     return _run
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true", default=False,
+                     help="Rewrite golden files (tests/golden/) from the current output instead of comparing.")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes more than a few seconds (still runs in CI)")
+
+
+@pytest.fixture
+def update_goldens(request) -> bool:
+    """True when the run was started with --update-goldens."""
+    return request.config.getoption("--update-goldens")

@@ -42,7 +42,7 @@ def broker_facts(model: Model, profile_of: Callable[[str], Any | None]) -> dict[
         profile = profile_of(name)
         kind_model = getattr(profile, "model", "") if profile is not None else ""
         profile_rate = profile.throughput_per_node if profile is not None else None
-        if broker.capacity_per_node is not None:
+        if broker.capacity_per_node is not None and broker.capacity_per_node > 0:
             per_node = broker.capacity_per_node
             source = f"declared `capacity {fig.rate(per_node)} per node`"
         elif profile_rate:

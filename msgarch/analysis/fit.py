@@ -564,8 +564,37 @@ class Alternatives:
         return f"built-in brokers that fit it with a caveat: {names}"
 
 
+#: The flow fields the checks read; two flows alike in these get the same alternatives.
+_NEED_FIELDS = ("pattern", "pattern_declared", "partitions", "latency", "durable",
+                "delivery", "ordered", "ordered_by", "priority", "ttl", "delay", "delay_max",
+                "dead_letter", "retention", "replay", "routing")
+
+
+def _needs_signature(needs: FlowNeeds) -> tuple:
+    message = needs.message
+    return (tuple(getattr(needs.flow, name) for name in _NEED_FIELDS),
+            (message.size, message.max_size) if message is not None else None,
+            tuple(sorted(count for _, count in needs.competitors)))
+
+
+_ALTERNATIVES_CACHE: dict[tuple, "Alternatives"] = {}
+
+
 def alternatives(needs: FlowNeeds, key: str, exclude: str | None = None, requires: Iterable[str] = (),
                  like: Profile | None = None, limit: int = 2) -> Alternatives:
+    """Memoised `_alternatives`: judging 25 profiles per finding is the costliest step of a
+    lint run, and large models repeat the same needs many times."""
+    requires = tuple(requires)
+    cache_key = (_needs_signature(needs), key, exclude, requires,
+                 (like.id, like.version) if like is not None else None, limit)
+    found = _ALTERNATIVES_CACHE.get(cache_key)
+    if found is None:
+        found = _ALTERNATIVES_CACHE[cache_key] = _alternatives(needs, key, exclude, requires, like, limit)
+    return found
+
+
+def _alternatives(needs: FlowNeeds, key: str, exclude: str | None = None, requires: Iterable[str] = (),
+                  like: Profile | None = None, limit: int = 2) -> Alternatives:
     """Up to ``limit`` built-in brokers that meet requirement ``key`` of the flow.
 
     Candidates must fit the requirement (or, when none does, fit it with a caveat); they

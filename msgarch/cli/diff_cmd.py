@@ -11,6 +11,8 @@ from msgarch.cli.common import fail_with, read_stdin_if_needed, use_colour
 from msgarch.diagnostics import InputError
 from msgarch.diff.changes import FAIL_ON, ModelDiff, Side, fails
 
+RENDER_SUFFIXES = ("svg", "mmd", "mermaid", "dot", "gv", "png", "pdf", "html")
+
 FORMATS = {
     "text": "msgarch.diff.text",
     "json": "msgarch.diff.json_format",
@@ -18,32 +20,86 @@ FORMATS = {
 }
 
 
-def side(loaded, config) -> Side:
-    """Lint one model and size it: everything the diff compares besides the model itself."""
-    from msgarch.analysis.load import broker_loads, consumer_loads
-    from msgarch.diff.capability import model_profiles, profile_for
-    from msgarch.diff.engine import broker_figures, consumer_figures
-    from msgarch.lint.runner import lint_model
+class Analysed:
+    """One side's model with its lint findings and loads, as the diff and the renderer read them."""
 
-    model = loaded.model
-    findings = tuple(lint_model(model, config))
-    profiles = model_profiles(model)
+    def __init__(self, loaded, config):
+        from msgarch.analysis.brokerfacts import broker_facts, capacities, per_partition_brokers
+        from msgarch.analysis.load import broker_loads, consumer_loads
+        from msgarch.brokers import ProfileError, resolve_profile
+        from msgarch.lint.runner import lint_model
 
-    def per_partition(broker) -> bool:
-        profile = profile_for(broker)
-        return profile is not None and profile.partitioned
+        model = loaded.model
 
-    capacities = {name: (p.throughput_per_node if p is not None else None) for name, p in profiles.items()}
-    consumers = {name: consumer_figures(load) for name, load in consumer_loads(model, per_partition=per_partition).items()}
-    brokers = {name: broker_figures(load) for name, load in broker_loads(model, capacities).items()}
-    return Side(loaded.label, model, findings, consumers, brokers, loaded.absent)
+        def profile_of(name: str):
+            try:
+                return resolve_profile(model.brokers[name], config.profiles)
+            except (KeyError, ProfileError):
+                return None
+
+        facts = broker_facts(model, profile_of)
+        self.loaded = loaded
+        self.findings = tuple(lint_model(model, config))
+        self.consumers = consumer_loads(model, per_partition=per_partition_brokers(facts))
+        self.brokers = broker_loads(model, capacities(facts))
+        self.capacity_sources = {name: item.capacity_source for name, item in facts.items()}
+        self.broker_models = {name: item.model for name, item in facts.items() if item.model}
+
+    def side(self) -> Side:
+        from msgarch.diff.engine import broker_figures, consumer_figures
+
+        return Side(self.loaded.label, self.loaded.model, self.findings,
+                    {name: consumer_figures(load) for name, load in self.consumers.items()},
+                    {name: broker_figures(load) for name, load in self.brokers.items()},
+                    self.loaded.absent)
+
+    def scene(self):
+        from msgarch.render import Loads, build_scene
+
+        return build_scene(self.loaded.model, self.findings,
+                           Loads(self.consumers, self.brokers, self.capacity_sources),
+                           broker_models=self.broker_models)
 
 
-def compare(old, new, config) -> ModelDiff:
-    """The diff of two loaded sides (``msgarch.diff.sources.Loaded``) under a lint ``config``."""
+def compare(old, new, config, keep: list | None = None) -> ModelDiff:
+    """The diff of two loaded sides (``msgarch.diff.sources.Loaded``) under a lint ``config``;
+    ``keep`` receives the two Analysed sides (for drawing)."""
     from msgarch.diff.engine import diff_sides
 
-    return diff_sides(side(old, config), side(new, config))
+    before, after = Analysed(old, config), Analysed(new, config)
+    if keep is not None:
+        keep += [before, after]
+    return diff_sides(before.side(), after.side())
+
+
+def _render(path: str, old, new, result: ModelDiff) -> None:
+    """Draw NEW with the diff marked into ``path`` (.svg, .mmd, .dot, .png, .pdf, .html)."""
+    import os
+
+    from msgarch.diff.highlight import highlight
+    from msgarch.render import GraphvizFailed, GraphvizUnavailable, draw
+
+    output_format = os.path.splitext(path)[1].lower().lstrip(".")
+    output_format = {"mermaid": "mmd", "gv": "dot"}.get(output_format, output_format)
+    scene = highlight(old.scene(), new.scene(), result)
+    try:
+        data = draw(scene, output_format)
+    except GraphvizUnavailable as exc:
+        click.echo(f"msgarch diff: --render .{output_format} needs Graphviz: {exc}", err=True)
+        sys.exit(2)
+    except GraphvizFailed as exc:
+        click.echo(f"msgarch diff: --render: {exc}", err=True)
+        sys.exit(3)
+    try:
+        if isinstance(data, bytes):
+            with open(path, "wb") as handle:
+                handle.write(data)
+        else:
+            with open(path, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(data)
+    except OSError as exc:
+        click.echo(f"msgarch diff: cannot write '{path}': {exc.strerror or exc}", err=True)
+        sys.exit(2)
 
 
 def _pairs(sides, base, stdin_text):
@@ -67,9 +123,12 @@ def _pairs(sides, base, stdin_text):
 @click.option("--fail-on", multiple=True, type=click.Choice(FAIL_ON),
               help="Exit 1 on a change at or above this level, or on new lint errors; repeatable "
                    "[default: breaking].")
+@click.option("--render", "render_path", type=click.Path(dir_okay=False), default=None,
+              help="Also draw the NEW topology into this file (.svg, .mmd, .dot, .png, .pdf, .html): "
+                   "added elements green, removed ones kept dashed red, changed ones amber.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Lint configuration (default: .msgarch.toml or pyproject.toml found walking up).")
-def diff(sides, base, output_format, fail_on, config_path):
+def diff(sides, base, output_format, fail_on, render_path, config_path):
     """Semantic diff of two architectures: OLD and NEW are .msgarch files or REV:PATH
     read from git (HEAD~1:arch.msgarch); includes are read at the same revision.
 
@@ -82,13 +141,24 @@ def diff(sides, base, output_format, fail_on, config_path):
 
     if base is None and len(sides) != 2:
         raise click.UsageError("give OLD and NEW (files or REV:PATH), or --base REV")
+    if render_path is not None:
+        suffix = render_path.rsplit(".", 1)[-1].lower() if "." in render_path else ""
+        if suffix not in RENDER_SUFFIXES:
+            raise click.UsageError(f"--render: cannot tell the format from '{render_path}': use a suffix among "
+                                   f"{', '.join('.' + s for s in RENDER_SUFFIXES)}")
+    analysed: list = []
     try:
         stdin_text = read_stdin_if_needed(sides)
         first = next((s for s in sides if s != "-" and ":" not in s), ".")
         config = load_config(first, config_path)
-        diffs = [compare(old, new, config) for old, new in _pairs(sides, base, stdin_text)]
+        diffs = [compare(old, new, config, analysed) for old, new in _pairs(sides, base, stdin_text)]
     except InputError as error:
         fail_with(error)
+    if render_path is not None:
+        if len(diffs) != 1:
+            raise click.UsageError(f"--render draws one architecture, and {len(diffs)} changed: "
+                                   "give OLD NEW, or limit --base to one file")
+        _render(render_path, analysed[0], analysed[1], diffs[0])
     module = importlib.import_module(FORMATS[output_format])
     click.echo(module.render(diffs, colour=use_colour() and output_format == "text"), nl=False)
     conditions = fail_on or ("breaking",)

@@ -12,7 +12,7 @@ from msgarch.diagnostics import InputError
 
 #: format -> needs Graphviz's programs
 FORMATS = {"svg": True, "png": True, "pdf": True, "dot": False, "mmd": False, "html": True}
-LAYOUTS = ("dot", "neato", "fdp", "sfdp", "circo", "twopi")
+LAYOUTS = ("auto", "dot", "neato", "fdp", "sfdp", "circo", "twopi")
 GROUPS = ("zone", "broker", "none")
 BINARY = ("png", "pdf")
 
@@ -28,8 +28,8 @@ BINARY = ("png", "pdf")
 @click.option("--heat", is_flag=True,
               help="Colour consumers and brokers by utilisation at peak (green, amber above "
                    "headroom, red at 100%).")
-@click.option("--layout", type=click.Choice(LAYOUTS), default="dot", show_default=True,
-              help="Graphviz layout engine.")
+@click.option("--layout", type=click.Choice(LAYOUTS), default="auto", show_default=True,
+              help="Graphviz layout engine; auto: dot, or sfdp past 300 nodes or 800 edges.")
 @click.option("--legend/--no-legend", default=True, show_default=True, help="Draw the legend.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Configuration file, for rule selection and `profiles` directories "

@@ -80,7 +80,7 @@ class ElementChange:
 
     @property
     def sort_key(self) -> tuple:
-        return (CATEGORIES.index(self.category), self.name)
+        return (CATEGORIES.index(self.category), self.name, self.change, self.previous_name or "")
 
 
 @dataclass(frozen=True)

@@ -19,26 +19,28 @@ class _Work:
     """Element changes under construction: reasons can still be added to any of them."""
 
     def __init__(self) -> None:
-        self.changes: dict[tuple[str, str], dict] = {}
+        # keyed by the NEW side's name; a removed element by its OLD name apart, since a
+        # removed repeated flow may share its id with a changed one ("a->b:M" and its "#2")
+        self.changes: dict[tuple[str, str, bool], dict] = {}
 
     def add_pair(self, pair: Pair, props: list[PropertyChange], reasons: list[Reason]) -> None:
-        self.changes[(pair.category, pair.name)] = dict(
+        self.changes[(pair.category, pair.name, pair.change == "removed")] = dict(
             category=pair.category, name=pair.name, change=pair.change, properties=props, reasons=reasons,
             previous_name=pair.previous_name,
             old_span=getattr(pair.old, "span", None), new_span=getattr(pair.new, "span", None))
 
     def has(self, category: str, name: str) -> bool:
-        return (category, name) in self.changes
+        return (category, name, False) in self.changes
 
     def reason(self, category: str, name: str, reason: Reason, span=None) -> None:
-        entry = self.changes.setdefault((category, name), dict(
+        entry = self.changes.setdefault((category, name, False), dict(
             category=category, name=name, change="affected", properties=[], reasons=[], previous_name=None,
             old_span=span, new_span=span))
         if reason not in entry["reasons"]:
             entry["reasons"].append(reason)
 
     def prop_reason(self, category: str, name: str, prop: str, reason: Reason) -> bool:
-        entry = self.changes.get((category, name))
+        entry = self.changes.get((category, name, False))
         if entry is None:
             return False
         for i, p in enumerate(entry["properties"]):
@@ -205,9 +207,10 @@ def _rate_without_capacity(work: _Work, pairs: dict, new: Side) -> None:
 
 def diff_sides(old: Side, new: Side) -> ModelDiff:
     """The semantic diff OLD -> NEW: every change classified, findings and capacity compared."""
-    pairs = {(p.category, p.name): p for p in pair_elements(old.model, new.model)}
+    every = pair_elements(old.model, new.model)
+    pairs = {(p.category, p.name): p for p in every if p.change != "removed"}  # by NEW name
     work = _Work()
-    for pair in pairs.values():
+    for pair in every:
         work.add_pair(pair, _property_changes(pair), _element_reasons(pair))
     notes: list[str] = []
     _capabilities(work, old.model, new.model, pairs, notes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from msgarch.diagnostics import Diagnostic, Severity
 
@@ -23,8 +24,18 @@ class Report:
         return sorted(((code, name, n) for (code, name), n in counter.items()), key=lambda t: (-t[2], t[0]))
 
     def source_line(self, path: str, line: int) -> str | None:
-        text = self.sources.get(path)
-        if text is None:
+        lines = self._lines(path)
+        if lines is None:
             return None
-        lines = text.splitlines()
         return lines[line - 1] if 0 < line <= len(lines) else None
+
+    def _lines(self, path: str) -> list[str] | None:
+        """Each file is split once, however many findings it has."""
+        if path not in self._split_sources:
+            text = self.sources.get(path)
+            self._split_sources[path] = None if text is None else text.splitlines()
+        return self._split_sources[path]
+
+    @cached_property
+    def _split_sources(self) -> dict[str, list[str] | None]:
+        return {}

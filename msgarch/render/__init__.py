@@ -9,7 +9,7 @@ Mermaid and HTML text; ``graphviz_run`` is the one place that runs Graphviz.
 
 from __future__ import annotations
 
-from msgarch.render.dot import LAYOUTS, legend_dot, to_dot
+from msgarch.render.dot import LAYOUTS, legend_dot, resolve_layout, to_dot
 from msgarch.render.graphviz_run import GraphvizFailed, GraphvizUnavailable, run_graphviz
 from msgarch.render.html import to_html
 from msgarch.render.mermaid import to_mermaid
@@ -20,11 +20,12 @@ TEXT_FORMATS = ("dot", "mmd")
 GRAPHVIZ_FORMATS = ("svg", "png", "pdf", "html")
 
 
-def draw(scene: Scene, output_format: str, layout: str = "dot", legend: bool = True) -> str | bytes:
+def draw(scene: Scene, output_format: str, layout: str = "auto", legend: bool = True) -> str | bytes:
     """``scene`` in ``output_format``: text for dot, mmd, svg and html; bytes for png and pdf.
 
     Raises GraphvizUnavailable when a Graphviz format is asked for and Graphviz is missing.
     """
+    layout = resolve_layout(scene, layout)
     if output_format == "dot":
         return to_dot(scene, layout, legend)
     if output_format == "mmd":
@@ -45,5 +46,5 @@ def draw(scene: Scene, output_format: str, layout: str = "dot", legend: bool = T
 __all__ = [
     "GRAPHVIZ_FORMATS", "GROUPS", "LAYOUTS", "TEXT_FORMATS", "GraphvizFailed", "GraphvizUnavailable",
     "Loads", "Scene", "broker_model", "build_scene", "draw", "finish_svg", "legend_dot",
-    "locate_findings", "run_graphviz", "to_dot", "to_html", "to_mermaid",
+    "locate_findings", "resolve_layout", "run_graphviz", "to_dot", "to_html", "to_mermaid",
 ]

@@ -5,10 +5,14 @@ from __future__ import annotations
 from msgarch.render.scene import Cluster, Edge, Node, Scene
 from msgarch.render.text import clean, dot_html, dot_string
 
-LAYOUTS = ("dot", "neato", "fdp", "sfdp", "circo", "twopi")
+#: Graphviz engines; ``auto`` is `dot` (layered, with clusters) unless the diagram is large.
+LAYOUTS = ("auto", "dot", "neato", "fdp", "sfdp", "circo", "twopi")
 
 #: Past this many nodes or edges a diagram is drawn for completion, not for reading:
-#: no edge labels (they stay in tooltips) and straight edges, which keeps `dot` fast.
+#: no edge labels (they stay in tooltips), straight edges, and under ``auto`` the
+#: multilevel force-directed `sfdp`, which lays out thousands of nodes in seconds where
+#: `dot` either takes minutes or, bounded, flattens a hub-and-spoke estate into a ribbon
+#: a few ranks high and hundreds of nodes wide.
 LARGE_NODES = 300
 LARGE_EDGES = 800
 
@@ -21,6 +25,8 @@ BROKER_FILL = "#dde7f7"
 BROKER_INK = "#2b4f81"
 HEAT_FILL = {"ok": "#c8e6c9", "hot": "#ffe08a", "over": "#f4a3a3"}
 SEVERITY_INK = {"error": "#c62828", "warning": "#e08600"}
+#: `msgarch diff --render`: added green, removed red (and dashed), changed amber.
+CHANGE_INK = {"added": "#2e7d32", "removed": "#c62828", "changed": "#ef8f00"}
 CLUSTER_FILL = {"zone": "#f4f6f8", "broker": "#f1f4fb", "external": "#fafafa"}
 
 #: Node shape and style by scene shape (``log`` is drawn as an HTML table).
@@ -54,13 +60,22 @@ def is_large(scene: Scene) -> bool:
     return len(scene.nodes) > LARGE_NODES or len(scene.edges) > LARGE_EDGES
 
 
-def to_dot(scene: Scene, layout: str = "dot", legend: bool = True, large: bool | None = None) -> str:
-    """The DOT source of ``scene`` for the Graphviz engine ``layout``.
+def resolve_layout(scene: Scene, layout: str = "auto") -> str:
+    """The Graphviz engine for ``layout``: ``auto`` is `dot`, or `sfdp` for a large diagram."""
+    if layout not in LAYOUTS:
+        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+    if layout == "auto":
+        return "sfdp" if is_large(scene) else "dot"
+    return layout
+
+
+def to_dot(scene: Scene, layout: str = "auto", legend: bool = True, large: bool | None = None) -> str:
+    """The DOT source of ``scene`` for the Graphviz engine ``layout`` (named in the
+    source's ``layout`` attribute, so `dot -Tsvg` on the file uses the same engine).
 
     ``large`` (default: decided by size) trades edge labels and curved edges for speed.
     """
-    if layout not in LAYOUTS:
-        raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
+    layout = resolve_layout(scene, layout)
     large = is_large(scene) if large is None else large
     out = [f"// msgarch render of {clean(scene.root).replace(chr(10), ' ')}",
            "// generated: edit the .msgarch file, not this one",
@@ -72,7 +87,7 @@ def to_dot(scene: Scene, layout: str = "dot", legend: bool = True, large: bool |
         out.append("  " + _node(node))
     for edge in scene.edges:
         out.append("  " + _edge(edge, large))
-    if legend:
+    if legend and layout == "dot":
         # Invisible edges from the nodes no flow leaves (pure consumers) put the legend
         # below the diagram. From every node they would pull the whole layout down onto
         # one rank; with weight 0 Graphviz does not hold them across clusters; rank=sink
@@ -81,6 +96,7 @@ def to_dot(scene: Scene, layout: str = "dot", legend: bool = True, large: bool |
         producers = {edge.tail for edge in scene.edges if edge.role != "reply"}
         out += [f'  "{node.id}" -> "legend_component" [style=invis];'
                 for node in scene.nodes if node.id not in producers]
+    if legend:
         out += _legend(scene)
     out.append("}")
     return "\n".join(out) + "\n"
@@ -89,7 +105,7 @@ def to_dot(scene: Scene, layout: str = "dot", legend: bool = True, large: bool |
 def legend_dot(scene: Scene) -> str:
     """A DOT graph of the legend alone (the HTML report shows it beside its tables)."""
     out = ["digraph legend {",
-           f'  graph [rankdir=LR, fontname="{FONT}", bgcolor="transparent", pad="0.1"];',
+           f'  graph [rankdir=TB, fontname="{FONT}", bgcolor="transparent", pad="0.1", nodesep="0.35", ranksep="0.3"];',
            f'  node [fontname="{FONT}", fontsize=10];',
            f'  edge [fontname="{FONT}", fontsize=9];']
     out += _legend(scene, framed=False)
@@ -139,6 +155,8 @@ def _node(node: Node) -> str:
                          COMPONENT_FILL if node.element == "component" else BROKER_FILL)
     ink = SEVERITY_INK.get(node.severity or "", BROKER_INK if node.element == "broker" else INK)
     width = "3" if node.severity else "1.2"
+    if node.change:
+        ink, width = CHANGE_INK[node.change], "3"
     attrs = {"id": node.id, "tooltip": f'"{dot_string(node.tooltip)}"'}
     name = f"<B>{dot_html(node.name)}</B>"
     small = [dot_html(node.detail)] if node.element == "broker" else []
@@ -148,7 +166,11 @@ def _node(node: Node) -> str:
         attrs.update(shape="plain", label=_log_label(name, small, fill, ink, width))
     else:
         shape, style = SHAPES[node.shape]
-        head = name if node.element == "broker" else f"{name} {dot_html(node.detail)}"
+        if node.change == "removed" and "dashed" not in style:
+            style += ",dashed"
+        # One font per line: browsers measure text differently from Graphviz, and a
+        # bold run followed by a regular one on the same line can then overlap.
+        head = name if node.element == "broker" else f"<B>{dot_html(node.name + ' ' + node.detail)}</B>"
         label = head + "".join(f'<BR/><FONT POINT-SIZE="9">{line}</FONT>' for line in small)
         attrs.update(shape=shape, style=f'"{style}"', fillcolor=f'"{fill}"', color=f'"{ink}"',
                      penwidth=width, label=f"<{label}>")
@@ -178,6 +200,11 @@ def _edge(edge: Edge, large: bool) -> str:
         attrs["penwidth"] = "2.5"
     if edge.role == "reply":
         attrs["color"] = '"#90a4ae"'
+    if edge.change:
+        attrs["color"] = f'"{CHANGE_INK[edge.change]}"'
+        attrs["penwidth"] = "2.5"
+        if edge.change == "removed":
+            attrs["style"] = "dashed"
     if not large:
         if edge.role == "produce":
             rate_line = f"<BR/>{dot_html(edge.rate_label)}" if edge.rate_label else ""
@@ -224,8 +251,8 @@ def _legend(scene: Scene, framed: bool = True) -> list[str]:
         tail, head = f"legend_{key}_from", f"legend_{key}_to"
         second_row += [tail, head]
         colour = ', color="#90a4ae"' if pattern == "reply" else ""
-        lines.append(f'{indent}"{tail}" [shape=point, width=0.06, tooltip="{pattern}"];')
-        lines.append(f'{indent}"{head}" [shape=plaintext, fontsize=10, margin="0.08,0", '
+        lines.append(f'{indent}"{tail}" [id={tail}, shape=point, width=0.06, tooltip="{pattern}"];')
+        lines.append(f'{indent}"{head}" [id={head}, shape=plaintext, fontsize=10, margin="0.08,0", '
                      f'label=<{PATTERN_NAMES[pattern]}>, tooltip="{pattern}"];')
         sample_edges[(tail, head)] = (f'[style={style}, arrowhead={arrowhead}, penwidth={width}, '
                                       f'minlen=1, tooltip="{pattern}"{colour}]')
@@ -237,9 +264,11 @@ def _legend(scene: Scene, framed: bool = True) -> list[str]:
                   (f'BGCOLOR="{HEAT_FILL["over"]}"', "at or above 100%")]
     cells += [(f'BORDER="3" COLOR="{SEVERITY_INK[level]}"', f"{level} finding (code in the tooltip)")
               for level in ("error", "warning")]
+    cells += [(f'BGCOLOR="{CHANGE_INK[change]}"', f"{change} since the old version" + (" (dashed)" if change == "removed" else ""))
+              for change in scene.changes]
     table = "".join(f'<TR><TD {cell} WIDTH="16" HEIGHT="10"></TD>'
                     f'<TD ALIGN="LEFT">{text}</TD></TR>' for cell, text in cells)
-    lines.append(f'{indent}"legend_colours" [shape=plain, tooltip="colours", fontsize=10, '
+    lines.append(f'{indent}"legend_colours" [id=legend_colours, shape=plain, tooltip="colours", fontsize=10, '
                  f'label=<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" CELLPADDING="1">{table}</TABLE>>];')
     first_row.append("legend_colours")
     for row in (first_row, second_row):

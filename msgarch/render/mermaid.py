@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from msgarch.render.dot import (
-    BROKER_FILL, BROKER_INK, COMPONENT_FILL, EDGE_INK, EXTERNAL_FILL, HEAT_FILL, INK, MODEL_NAMES,
+    BROKER_FILL, BROKER_INK, CHANGE_INK, COMPONENT_FILL, EDGE_INK, EXTERNAL_FILL, HEAT_FILL, INK, MODEL_NAMES,
     SEVERITY_INK,
 )
 from msgarch.render.scene import Node, Scene
@@ -43,6 +43,13 @@ CLASSES = {
     "warning": f"stroke:{SEVERITY_INK['warning']},stroke-width:3px",
 }
 
+#: `msgarch diff --render` marks, defined only in diagrams that use them.
+CHANGE_CLASSES = {
+    "added": f"stroke:{CHANGE_INK['added']},stroke-width:3px",
+    "removed": f"stroke:{CHANGE_INK['removed']},stroke-width:3px,stroke-dasharray:6 4",
+    "changed": f"stroke:{CHANGE_INK['changed']},stroke-width:3px",
+}
+
 PATTERN_LINES = {"queue": "—— queue", "pubsub": "- - ▷ pub/sub", "request-reply": "══ request-reply",
                  "reply": "··· reply (grey)"}
 
@@ -75,7 +82,10 @@ def to_mermaid(scene: Scene, legend: bool = True) -> str:
         else:
             label = "reply"
         out.append(f'  {edge.tail} {LINKS[kind]}|"{mermaid_text(label)}"| {edge.head}')
-        if edge.severity:
+        if edge.change:
+            dashes = ",stroke-dasharray:6 4" if edge.change == "removed" else ""
+            link_styles.setdefault(f"stroke:{CHANGE_INK[edge.change]},stroke-width:2.5px{dashes}", []).append(index)
+        elif edge.severity:
             link_styles.setdefault(f"stroke:{SEVERITY_INK[edge.severity]},stroke-width:2.5px", []).append(index)
         elif kind == "reply":
             link_styles.setdefault("stroke:#90a4ae", []).append(index)
@@ -87,6 +97,10 @@ def to_mermaid(scene: Scene, legend: bool = True) -> str:
         out.append(f"  classDef {name} {style}")
     for name in CLASSES:
         if classes.get(name):
+            out.append(f"  class {','.join(classes[name])} {name}")
+    for name, style in CHANGE_CLASSES.items():
+        if classes.get(name):
+            out.append(f"  classDef {name} {style}")
             out.append(f"  class {','.join(classes[name])} {name}")
     for style, indexes in sorted(link_styles.items()):
         out.append(f"  linkStyle {','.join(map(str, indexes))} {style}")
@@ -117,6 +131,8 @@ def _node(node: Node, classes: dict[str, list[str]]) -> str:
         classes.setdefault("heat" + node.heat, []).append(node.id)
     if node.severity:
         classes.setdefault(node.severity, []).append(node.id)
+    if node.change:
+        classes.setdefault(node.change, []).append(node.id)
     return f"{node.id}{opening}{mermaid_text(chr(10).join(lines))}{closing}"
 
 
@@ -147,6 +163,17 @@ def _legend(scene: Scene, classes: dict[str, list[str]]) -> list[str]:
         out.append(f'    legend_{level}["{mermaid_text(level + " finding")}"]')
         classes.setdefault("legend", []).append(f"legend_{level}")
         classes.setdefault(level, []).append(f"legend_{level}")
+    for change in scene.changes:
+        out.append(f'    legend_{change}["{mermaid_text(change + " since the old version")}"]')
+        classes.setdefault("legend", []).append(f"legend_{change}")
+        classes.setdefault(change, []).append(f"legend_{change}")
+    # Invisible links keep the samples on rows instead of one tall column; they come
+    # after every real link, so the real links' linkStyle numbers do not move.
+    samples = [line.split("[", 1)[0].split("{", 1)[0].split("(", 1)[0].strip()
+               for line in out[2:]]
+    for first in range(0, len(samples), 4):
+        row = samples[first:first + 4]
+        out += [f"    {left} ~~~ {right}" for left, right in zip(row, row[1:])]
     out.append("  end")
     classes.setdefault("zone", []).append("legend")
     return out

@@ -31,6 +31,9 @@ BUILTIN_KIND_MODELS = {
     "tibco-rv": "brokerless", "tibco-rvcm": "brokerless", "zeromq": "brokerless",
 }
 
+#: What `msgarch diff --render` marks on the NEW topology; removed elements are kept, drawn dashed.
+CHANGES = ("added", "removed", "changed")
+
 #: Utilisation classes of ``--heat``: at or below headroom, above it, at or above 100%.
 HEAT_LEVELS = ("ok", "hot", "over")
 
@@ -67,6 +70,7 @@ class Node:
     cluster: str | None
     heat: str | None  # one of HEAT_LEVELS, or None
     severity: str | None  # "error" or "warning" when a finding concerns it
+    change: str | None = None  # one of CHANGES when drawn for `msgarch diff --render`
 
 
 @dataclass(frozen=True)
@@ -80,6 +84,7 @@ class Edge:
     rate_label: str  # "120/s, peak 600/s" on produce edges, else ""
     tooltip: str
     severity: str | None
+    change: str | None = None  # one of CHANGES when drawn for `msgarch diff --render`
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,11 @@ class Scene:
     def severities(self) -> tuple[str, ...]:
         found = {n.severity for n in self.nodes} | {e.severity for e in self.edges}
         return tuple(s for s in ("error", "warning") if s in found)
+
+    @property
+    def changes(self) -> tuple[str, ...]:
+        found = {n.change for n in self.nodes} | {e.change for e in self.edges}
+        return tuple(c for c in CHANGES if c in found)
 
     @property
     def has_external(self) -> bool:
