@@ -9,6 +9,7 @@ package beyond the standard library and no network port.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import select
@@ -53,8 +54,12 @@ class DevTools:
         self._read_fd, from_chrome_write = os.pipe()
 
         def wire_fds():  # the child reads commands on fd 3 and answers on fd 4
-            os.dup2(to_chrome_read, 3)
-            os.dup2(from_chrome_write, 4)
+            # Move both ends out of the way first: a pipe end may already be fd 3 or 4,
+            # and dup2 onto itself would neither move it nor make it inheritable.
+            commands = fcntl.fcntl(to_chrome_read, fcntl.F_DUPFD, 10)
+            answers = fcntl.fcntl(from_chrome_write, fcntl.F_DUPFD, 10)
+            os.dup2(commands, 3)
+            os.dup2(answers, 4)
 
         self.process = subprocess.Popen(
             [binary, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"],
