@@ -89,6 +89,63 @@ def lint(arguments, config: Config, stdin_text: str | None = None) -> Report:
     return Report(tuple(sorted(diagnostics, key=Diagnostic.sort_key)), loaded.files, loaded.sources)
 
 
+def profile_lookup(model: Model, profile_dirs: tuple[str, ...] = (), strict_kinds: bool = False):
+    """broker name -> its resolved profile, memoised. An unknown kind gives None (S001
+    reports it) unless ``strict_kinds``; a profile file that fails its schema, or an
+    unknown kind when strict, raises InputError (E003)."""
+    from msgarch.brokers import ProfileError, UnknownKindError, resolve_profile
+
+    cache: dict[str, object] = {}
+
+    def profile_of(name: str):
+        if name in cache:
+            return cache[name]
+        broker = model.brokers.get(name)
+        try:
+            cache[name] = resolve_profile(broker, profile_dirs) if broker is not None else None
+        except ProfileError as error:
+            if isinstance(error, UnknownKindError) and not strict_kinds:
+                cache[name] = None
+            else:
+                span = broker.prop_spans.get("profile") or broker.kind_span or broker.span
+                raise InputError([error.to_diagnostic(error.span or span)], model.sources) from None
+        return cache[name]
+
+    return profile_of
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One model with its lint findings and its loads, as render, diff and plan read them."""
+
+    model: Model
+    findings: tuple[Diagnostic, ...]
+    facts: dict  # broker name -> analysis.brokerfacts.BrokerFacts
+    consumers: dict  # component -> analysis.load.ConsumerLoad
+    brokers: dict  # broker -> analysis.load.BrokerLoad
+
+    @property
+    def capacity_sources(self) -> dict[str, str]:
+        return {name: item.capacity_source for name, item in self.facts.items()}
+
+    @property
+    def broker_models(self) -> dict[str, str]:
+        return {name: item.model for name, item in self.facts.items() if item.model}
+
+
+def analyse(model: Model, config: Config) -> Analysis:
+    """Lint the model and size its consumers and brokers from their profiles.
+    Raises InputError (E003) when a broker's profile file is invalid."""
+    from msgarch.analysis.brokerfacts import broker_facts, capacities, per_partition_brokers
+    from msgarch.analysis.load import broker_loads, consumer_loads
+    from msgarch.lint.runner import lint_model
+
+    facts = broker_facts(model, profile_lookup(model, config.profiles))
+    return Analysis(model, tuple(lint_model(model, config)), facts,
+                    consumer_loads(model, per_partition=per_partition_brokers(facts)),
+                    broker_loads(model, capacities(facts)))
+
+
 def load_one(path: str, stdin_text: str | None = None) -> Model:
     """The model rooted at one file, for commands that take exactly one (plan, render...)."""
     if path != STDIN_PATH and os.path.isdir(path):

@@ -118,3 +118,10 @@ def test_flow_ids_are_unique_and_independent_of_consumer_order(write):
 def test_bad_escape_is_reported(write):
     (problem,) = problems_of(write, 'component a { description "tab\\t" }\n')
     assert "unknown escape" in problem.message
+
+
+def test_version_must_start_with_a_number(write):
+    (problem,) = problems_of(write, 'broker b : rabbitmq { version "latest" }\n')
+    assert "does not start with a version number" in problem.message and problem.span.column == 31
+    model = model_of(write, 'broker b : rabbitmq { version "v3.13.2-management" }\n', "ok.msgarch")
+    assert model.brokers["b"].version == "v3.13.2-management"

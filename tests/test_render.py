@@ -84,7 +84,7 @@ def test_html_golden(name, update_goldens):
 
 
 def test_every_golden_belongs_to_an_example():
-    stale = [p.name for p in GOLDEN.glob("*") if p.stem not in EXAMPLES and p.stem != "findings"]
+    stale = [p.name for p in GOLDEN.glob("*") if p.stem not in EXAMPLES and not p.stem.startswith("showcase")]
     assert not stale, f"golden files of no example: {stale}"
 
 
@@ -244,24 +244,44 @@ def test_findings_land_on_the_element_they_concern(write):
     assert html.count('<tr class="error">') == 2 and "component lonely" in html
 
 
-def test_findings_golden(write, update_goldens):
-    """Findings and heat together, from fixed diagnostics (no rule can change it)."""
-    model = example_model("trading")
+SHOWCASE = ROOT / "tests" / "fixtures" / "render" / "showcase.msgarch"
+
+
+def showcase_scene(**options):
+    """Every shape, pattern, heat level and finding colour, with fixed findings."""
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        model = load_model("tests/fixtures/render/showcase.msgarch")
+    finally:
+        os.chdir(cwd)
+    api_flow = next(f for f in model.flows if f.message == "Charge")
     diagnostics = [
-        Diagnostic("R502", "single-point-of-failure", Severity.WARNING, "risk runs one instance",
-                   model.components["risk"].span, "run two"),
-        Diagnostic("B209", "ordering-at-risk", Severity.WARNING, "order lost",
-                   next(f for f in model.flows if f.message == "RoutedOrder").prop_spans["ordered"]),
-        Diagnostic("B201", "pattern-unsupported", Severity.ERROR, "no request-reply",
-                   model.brokers["risk-link"].span),
-        Diagnostic("C307", "capacity-unknown", Severity.INFO, "no figure", model.brokers["street"].span),
+        Diagnostic("C301", "consumer-overload", Severity.ERROR, "ledger is over capacity",
+                   model.components["ledger"].prop_spans["capacity"], "add an instance"),
+        Diagnostic("R502", "single-point-of-failure", Severity.WARNING, "ledger runs one instance",
+                   model.components["ledger"].span),
+        Diagnostic("B209", "ordering-at-risk", Severity.WARNING, "order may be lost", api_flow.prop_spans["rate"]),
+        Diagnostic("B205", "message-too-large", Severity.ERROR, "Export is large", model.messages["Export"].span),
+        Diagnostic("C305", "hotspot", Severity.INFO, "rabbit carries most traffic", model.brokers["rabbit"].span),
+        Diagnostic("S007", "unused-suppression", Severity.INFO, "nothing to silence",
+                   Span(model.root, 1, 1, 1, 2)),
     ]
-    loads = Loads(consumer_loads(model), broker_loads(model, {"md": 2.6e6, "risk-link": 2.6e6}),
-                  {"md": "zeromq profile: throughput 2.6M/s per node", "oms-bus": "declared"})
-    scene = build_scene(model, diagnostics, loads, heat=True, group="broker")
-    check_golden(GOLDEN / "findings.dot", to_dot(scene, "dot"), update_goldens)
-    check_golden(GOLDEN / "findings.mmd", to_mermaid(scene), update_goldens)
-    check_golden(GOLDEN / "findings.html", to_html(scene, STUB_DIAGRAM, STUB_LEGEND), update_goldens)
+    loads = Loads(consumer_loads(model), broker_loads(model, {"mesh": 2.6e6, "db": 10_000}),
+                  {"mesh": "zeromq profile: 2.6M/s per node", "db": "postgres profile: 10k/s per node"})
+    return build_scene(model, diagnostics, loads, heat=True, **options)
+
+
+def test_showcase_golden(update_goldens):
+    """Findings, heat and every shape together, from fixed diagnostics (no rule can change it)."""
+    scene = showcase_scene()
+    assert set(scene.broker_models) == {"broker", "log", "brokerless", "database", "managed-service", "task-layer"}
+    assert {n.heat for n in scene.nodes} >= {"ok", "over", None}
+    assert {n.severity for n in scene.nodes} >= {"error"} and {e.severity for e in scene.edges} >= {"error", "warning"}
+    check_golden(GOLDEN / "showcase.dot", to_dot(scene, "dot"), update_goldens)
+    check_golden(GOLDEN / "showcase.mmd", to_mermaid(scene), update_goldens)
+    check_golden(GOLDEN / "showcase.html", to_html(scene, STUB_DIAGRAM, STUB_LEGEND), update_goldens)
+    check_golden(GOLDEN / "showcase-by-broker.dot", to_dot(showcase_scene(group="broker"), "dot"), update_goldens)
 
 
 def test_large_diagrams_drop_edge_labels_and_switch_to_sfdp():
@@ -363,3 +383,20 @@ def draw_legend(scene):
     from msgarch.render import run_graphviz
 
     return run_graphviz(legend_dot(scene), "svg")
+
+
+@needs_dot
+@pytest.mark.parametrize("name", EXAMPLES + ["showcase"])
+def test_the_legend_sits_below_the_whole_diagram(name):
+    from msgarch.render import _diagram, run_graphviz
+    from msgarch.render.dot import last_rank
+
+    scene = showcase_scene() if name == "showcase" else example_scene(name)
+    plain = run_graphviz(_diagram(scene, "dot", legend=True), "plain").decode()
+    rows = [line.split() for line in plain.splitlines() if line.startswith("node ")]
+    heights = {parts[1]: (float(parts[3]), float(parts[5])) for parts in rows}
+    legend_top = max(y + h / 2 for node, (y, h) in heights.items() if node.startswith("legend_"))
+    diagram_bottom = min((y - h / 2 for node, (y, h) in heights.items() if not node.startswith("legend_")),
+                         default=legend_top + 1)
+    assert legend_top < diagram_bottom, name
+    assert last_rank("node a 1 2 1 1\nnode b 3 2.001 1 1\nnode c 1 5 1 1\nedge a c\n") == ["a", "b"]

@@ -40,3 +40,45 @@ def split_codes(values) -> tuple[str, ...] | None:
     if not values:
         return None
     return tuple(code.strip() for value in values for code in value.split(",") if code.strip())
+
+
+def draw_to(output: str, scene, output_format: str, command: str, **options) -> None:
+    """Draw a render Scene in ``output_format`` and write it to ``output`` (`-`: stdout).
+    Graphviz missing: exit 2 naming the package; Graphviz failing on our DOT: exit 3."""
+    from msgarch.render import GraphvizFailed, GraphvizUnavailable, draw
+
+    try:
+        data = draw(scene, output_format, **options)
+    except GraphvizUnavailable as exc:
+        click.echo(f"msgarch {command}: .{output_format} needs Graphviz: {exc}", err=True)
+        sys.exit(2)
+    except GraphvizFailed as exc:
+        click.echo(f"msgarch {command}: {exc}", err=True)
+        sys.exit(3)
+    if output_format == "mmd":
+        from msgarch.render.mermaid import too_large
+
+        problem = too_large(data, scene)
+        if problem:
+            click.echo(f"msgarch {command}: warning: Mermaid will not draw this diagram: {problem}", err=True)
+    write_output(output, data, command)
+
+
+def write_output(output: str, data: str | bytes, command: str) -> None:
+    """Write text (UTF-8, LF) or bytes to a file, or to stdout for `-`; exit 2 when it cannot."""
+    if output == "-":
+        if isinstance(data, bytes):
+            sys.stdout.buffer.write(data)
+        else:
+            click.echo(data, nl=False)
+        return
+    try:
+        if isinstance(data, bytes):
+            with open(output, "wb") as handle:
+                handle.write(data)
+        else:
+            with open(output, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(data)
+    except OSError as exc:
+        click.echo(f"msgarch {command}: cannot write '{output}': {exc.strerror or exc}", err=True)
+        sys.exit(2)

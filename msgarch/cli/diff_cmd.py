@@ -24,41 +24,27 @@ class Analysed:
     """One side's model with its lint findings and loads, as the diff and the renderer read them."""
 
     def __init__(self, loaded, config):
-        from msgarch.analysis.brokerfacts import broker_facts, capacities, per_partition_brokers
-        from msgarch.analysis.load import broker_loads, consumer_loads
-        from msgarch.brokers import ProfileError, resolve_profile
-        from msgarch.lint.runner import lint_model
+        from msgarch import api
 
-        model = loaded.model
-
-        def profile_of(name: str):
-            try:
-                return resolve_profile(model.brokers[name], config.profiles)
-            except (KeyError, ProfileError):
-                return None
-
-        facts = broker_facts(model, profile_of)
         self.loaded = loaded
-        self.findings = tuple(lint_model(model, config))
-        self.consumers = consumer_loads(model, per_partition=per_partition_brokers(facts))
-        self.brokers = broker_loads(model, capacities(facts))
-        self.capacity_sources = {name: item.capacity_source for name, item in facts.items()}
-        self.broker_models = {name: item.model for name, item in facts.items() if item.model}
+        self.analysis = api.analyse(loaded.model, config)
 
     def side(self) -> Side:
         from msgarch.diff.engine import broker_figures, consumer_figures
 
-        return Side(self.loaded.label, self.loaded.model, self.findings,
-                    {name: consumer_figures(load) for name, load in self.consumers.items()},
-                    {name: broker_figures(load) for name, load in self.brokers.items()},
+        analysis = self.analysis
+        return Side(self.loaded.label, analysis.model, analysis.findings,
+                    {name: consumer_figures(load) for name, load in analysis.consumers.items()},
+                    {name: broker_figures(load) for name, load in analysis.brokers.items()},
                     self.loaded.absent)
 
     def scene(self):
         from msgarch.render import Loads, build_scene
 
-        return build_scene(self.loaded.model, self.findings,
-                           Loads(self.consumers, self.brokers, self.capacity_sources),
-                           broker_models=self.broker_models)
+        analysis = self.analysis
+        return build_scene(analysis.model, analysis.findings,
+                           Loads(analysis.consumers, analysis.brokers, analysis.capacity_sources),
+                           broker_models=analysis.broker_models)
 
 
 def compare(old, new, config, keep: list | None = None) -> ModelDiff:
@@ -76,30 +62,12 @@ def _render(path: str, old, new, result: ModelDiff) -> None:
     """Draw NEW with the diff marked into ``path`` (.svg, .mmd, .dot, .png, .pdf, .html)."""
     import os
 
+    from msgarch.cli.common import draw_to
     from msgarch.diff.highlight import highlight
-    from msgarch.render import GraphvizFailed, GraphvizUnavailable, draw
 
     output_format = os.path.splitext(path)[1].lower().lstrip(".")
     output_format = {"mermaid": "mmd", "gv": "dot"}.get(output_format, output_format)
-    scene = highlight(old.scene(), new.scene(), result)
-    try:
-        data = draw(scene, output_format)
-    except GraphvizUnavailable as exc:
-        click.echo(f"msgarch diff: --render .{output_format} needs Graphviz: {exc}", err=True)
-        sys.exit(2)
-    except GraphvizFailed as exc:
-        click.echo(f"msgarch diff: --render: {exc}", err=True)
-        sys.exit(3)
-    try:
-        if isinstance(data, bytes):
-            with open(path, "wb") as handle:
-                handle.write(data)
-        else:
-            with open(path, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(data)
-    except OSError as exc:
-        click.echo(f"msgarch diff: cannot write '{path}': {exc.strerror or exc}", err=True)
-        sys.exit(2)
+    draw_to(path, highlight(old.scene(), new.scene(), result), output_format, "diff")
 
 
 def _pairs(sides, base, stdin_text):

@@ -25,7 +25,6 @@ def plan(path, output_format, config_path):
     each resource passes the headroom. PATH is one .msgarch file, or - for stdin.
     """
     from msgarch import api
-    from msgarch.brokers import ProfileError, resolve_profile
     from msgarch.lint.config import load_config
     from msgarch.plan import build, render
 
@@ -33,16 +32,11 @@ def plan(path, output_format, config_path):
         stdin_text = read_stdin_if_needed([path])
         config = load_config(path if path != "-" else ".", config_path)
         model = api.load_one(path, stdin_text)
-        profiles = {}
+        profile_of = api.profile_lookup(model, config.profiles, strict_kinds=True)
         for name in sorted(model.brokers):
-            broker = model.brokers[name]
-            try:
-                profiles[name] = resolve_profile(broker, config.profiles)
-            except ProfileError as error:
-                span = broker.prop_spans.get("profile") or broker.kind_span or broker.span
-                raise InputError([error.to_diagnostic(error.span or span)], model.sources) from None
+            profile_of(name)  # an invalid profile file stops here, with its location
+        data = build(model, profile_of)
     except InputError as error:
         fail_with(error)
-    data = build(model, profiles.get)
     click.echo(render(data, output_format), nl=False)
     sys.exit(0)

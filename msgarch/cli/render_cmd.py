@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from msgarch.cli.common import fail_with, read_stdin_if_needed
+from msgarch.cli.common import draw_to, fail_with, read_stdin_if_needed
 from msgarch.diagnostics import InputError
 
 #: format -> needs Graphviz's programs
@@ -49,23 +49,7 @@ def render(path, output, output_format, group, heat, layout, legend, config_path
         scene = build(path, stdin_text, config_path, group=group, heat=heat)
     except InputError as error:
         fail_with(error)
-    from msgarch.render import GraphvizFailed, GraphvizUnavailable, draw
-
-    try:
-        data = draw(scene, output_format, layout=layout, legend=legend)
-    except GraphvizUnavailable as exc:
-        click.echo(f"msgarch render: .{output_format} needs Graphviz: {exc}", err=True)
-        sys.exit(2)
-    except GraphvizFailed as exc:
-        click.echo(f"msgarch render: {exc}", err=True)
-        sys.exit(3)
-    if output_format == "mmd":
-        from msgarch.render.mermaid import too_large
-
-        problem = too_large(data, scene)
-        if problem:
-            click.echo(f"msgarch render: warning: Mermaid will not draw this diagram: {problem}", err=True)
-    _write(output, data)
+    draw_to(output, scene, output_format, "render", layout=layout, legend=legend)
     sys.exit(0)
 
 
@@ -73,53 +57,14 @@ def build(path: str, stdin_text: str | None = None, config_path: str | None = No
           group: str = "zone", heat: bool = False):
     """Load FILE, lint it and size it; return the Scene every format is drawn from."""
     from msgarch import api
-    from msgarch.analysis.load import broker_loads, consumer_loads
     from msgarch.lint.config import load_config
-    from msgarch.lint.runner import lint_model
     from msgarch.render import Loads, build_scene
 
     config = load_config(path if path != "-" else ".", config_path)
-    model = api.load_one(path, stdin_text)
-    profile_of = _profile_lookup(model, config.profiles)
-    try:
-        from msgarch.analysis import brokerfacts
-    except ImportError:  # drawing must not depend on the broker profiles being there
-        brokerfacts = None
-    if brokerfacts is not None:
-        facts = brokerfacts.broker_facts(model, profile_of)
-        consumers = consumer_loads(model, per_partition=brokerfacts.per_partition_brokers(facts))
-        brokers = broker_loads(model, brokerfacts.capacities(facts))
-        sources = {name: item.capacity_source for name, item in facts.items()}
-        models = {name: item.model for name, item in facts.items() if item.model}
-    else:
-        consumers = consumer_loads(model)
-        brokers = broker_loads(model, {})
-        sources = {name: "declared capacity per node" for name, b in model.brokers.items()
-                   if b.capacity_per_node is not None}
-        models = {}
-    findings = lint_model(model, config)
-    return build_scene(model, findings, Loads(consumers, brokers, sources), group=group,
-                       heat=heat, broker_models=models)
-
-
-def _profile_lookup(model, profile_dirs):
-    """broker name -> its resolved profile, or None (unknown kind, broken profile file:
-    lint reports those; the diagram is still drawn)."""
-    try:
-        from msgarch import brokers
-    except ImportError:
-        return lambda name: None
-    cache: dict = {}
-
-    def profile_of(name: str):
-        if name not in cache:
-            try:
-                cache[name] = brokers.resolve_profile(model.brokers[name], profile_dirs)
-            except (KeyError, brokers.ProfileError):
-                cache[name] = None
-        return cache[name]
-
-    return profile_of
+    analysis = api.analyse(api.load_one(path, stdin_text), config)
+    return build_scene(analysis.model, analysis.findings,
+                       Loads(analysis.consumers, analysis.brokers, analysis.capacity_sources),
+                       group=group, heat=heat, broker_models=analysis.broker_models)
 
 
 def _format(output: str, explicit: str | None) -> str:
@@ -137,22 +82,3 @@ def _format(output: str, explicit: str | None) -> str:
             f"cannot tell the format from '{output}': use a suffix among "
             f"{', '.join('.' + f for f in FORMATS)} or give --format")
     return suffix
-
-
-def _write(output: str, data: str | bytes) -> None:
-    if output == "-":
-        if isinstance(data, bytes):
-            sys.stdout.buffer.write(data)
-        else:
-            click.echo(data, nl=False)
-        return
-    try:
-        if isinstance(data, bytes):
-            with open(output, "wb") as handle:
-                handle.write(data)
-        else:
-            with open(output, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(data)
-    except OSError as exc:
-        click.echo(f"msgarch render: cannot write '{output}': {exc.strerror or exc}", err=True)
-        sys.exit(2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import fields
 from typing import Callable, Iterable
 
@@ -204,7 +205,7 @@ def build(files: Iterable[ast.File], root: str, sources: dict[str, str] | None =
                     brokers[decl.name.text] = Broker(
                         name=decl.name.text, kind=decl.kind.text, span=decl.span,
                         nodes=props.count("nodes"), replication=props.count("replication"),
-                        version=props.string("version"),
+                        version=_version(props, problems),
                         capacity_per_node=props.rate("capacity"),
                         storage_per_node=props.size("storage"),
                         max_message=props.size("max-message"),
@@ -241,6 +242,19 @@ def build(files: Iterable[ast.File], root: str, sources: dict[str, str] | None =
         sources=dict(sources or {}), files=tuple(f.path for f in file_list),
     )
     return model, problems.items
+
+
+#: A version starts with its number ("4.0", "v3.13.2", "7.4-alpine"): profiles key facts by it.
+_VERSION = re.compile(r"^v?[0-9]+(\.[0-9]+)*")
+
+
+def _version(props: _Props, problems: _Problems) -> str | None:
+    text = props.string("version")
+    if text is not None and not _VERSION.match(text):
+        problems.add(f"version '{text}' does not start with a version number like \"4.0\" or \"3.13.2\"",
+                     props.by_name["version"].values[0].span)
+        return None
+    return text
 
 
 def _default(value, fallback):

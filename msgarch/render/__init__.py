@@ -9,7 +9,7 @@ Mermaid and HTML text; ``graphviz_run`` is the one place that runs Graphviz.
 
 from __future__ import annotations
 
-from msgarch.render.dot import LAYOUTS, legend_dot, resolve_layout, to_dot
+from msgarch.render.dot import LAYOUTS, last_rank, legend_dot, resolve_layout, to_dot
 from msgarch.render.graphviz_run import GraphvizFailed, GraphvizUnavailable, run_graphviz
 from msgarch.render.html import to_html
 from msgarch.render.mermaid import to_mermaid
@@ -31,9 +31,9 @@ def draw(scene: Scene, output_format: str, layout: str = "auto", legend: bool = 
     if output_format == "mmd":
         return to_mermaid(scene, legend)
     if output_format == "svg":
-        return finish_svg(run_graphviz(to_dot(scene, layout, legend), "svg", layout), scene)
+        return finish_svg(run_graphviz(_diagram(scene, layout, legend), "svg", layout), scene)
     if output_format in ("png", "pdf"):
-        return run_graphviz(to_dot(scene, layout, legend), output_format, layout)
+        return run_graphviz(_diagram(scene, layout, legend), output_format, layout)
     if output_format == "html":
         diagram = finish_svg(run_graphviz(to_dot(scene, layout, legend=False), "svg", layout), scene,
                              declaration=False)
@@ -41,6 +41,16 @@ def draw(scene: Scene, output_format: str, layout: str = "auto", legend: bool = 
                          declaration=False) if legend else ""
         return to_html(scene, diagram, key)
     raise ValueError(f"unknown output format {output_format!r}")
+
+
+def _diagram(scene: Scene, layout: str, legend: bool) -> str:
+    """The DOT to draw. With `dot` and a legend, the diagram is laid out once without it
+    first: whichever nodes end on the last rank (a cycle can put a producer there) hold
+    the legend below them, so it never sits beside the diagram's bottom row."""
+    if not legend or layout != "dot":
+        return to_dot(scene, layout, legend)
+    plain = run_graphviz(to_dot(scene, layout, legend=False), "plain", layout).decode("utf-8", "replace")
+    return to_dot(scene, layout, legend, legend_below=last_rank(plain) or None)
 
 
 __all__ = [

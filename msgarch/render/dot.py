@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Sequence
+
 from msgarch.render.scene import Cluster, Edge, Node, Scene
 from msgarch.render.text import clean, dot_html, dot_string
 
@@ -69,11 +71,14 @@ def resolve_layout(scene: Scene, layout: str = "auto") -> str:
     return layout
 
 
-def to_dot(scene: Scene, layout: str = "auto", legend: bool = True, large: bool | None = None) -> str:
+def to_dot(scene: Scene, layout: str = "auto", legend: bool = True, large: bool | None = None,
+           legend_below: Sequence[str] | None = None) -> str:
     """The DOT source of ``scene`` for the Graphviz engine ``layout`` (named in the
     source's ``layout`` attribute, so `dot -Tsvg` on the file uses the same engine).
 
     ``large`` (default: decided by size) trades edge labels and curved edges for speed.
+    ``legend_below``: the nodes the legend must go under (default: the consumers that
+    produce nothing; ``draw`` passes those a first layout put on the last rank).
     """
     layout = resolve_layout(scene, layout)
     large = is_large(scene) if large is None else large
@@ -88,18 +93,36 @@ def to_dot(scene: Scene, layout: str = "auto", legend: bool = True, large: bool 
     for edge in scene.edges:
         out.append("  " + _edge(edge, large))
     if legend and layout == "dot":
-        # Invisible edges from the nodes no flow leaves (pure consumers) put the legend
-        # below the diagram. From every node they would pull the whole layout down onto
-        # one rank; with weight 0 Graphviz does not hold them across clusters; rank=sink
-        # does not reach into a cluster. Should a node still end up on the legend's
-        # rank, Graphviz puts the two side by side, never one over the other.
-        producers = {edge.tail for edge in scene.edges if edge.role != "reply"}
-        out += [f'  "{node.id}" -> "legend_component" [style=invis];'
-                for node in scene.nodes if node.id not in producers]
+        # Invisible edges from the bottom nodes to the middle of the legend's first row
+        # put the legend, centred, below the diagram. (rank=sink does not reach into a
+        # cluster; edges from every node would pull the whole layout onto one rank; with
+        # weight 0 Graphviz does not hold them across clusters.) Without a first layout
+        # to tell, the bottom nodes are taken to be the pure consumers; should another
+        # node end up on the legend's rank, the two sit side by side, never overlapping.
+        if legend_below is None:
+            producers = {edge.tail for edge in scene.edges if edge.role != "reply"}
+            legend_below = [node.id for node in scene.nodes if node.id not in producers]
+        row = _legend_first_row(scene)
+        anchor = row[(len(row) - 1) // 2]
+        out += [f'  "{node_id}" -> "{anchor}" [style=invis];' for node_id in legend_below]
     if legend:
         out += _legend(scene)
     out.append("}")
     return "\n".join(out) + "\n"
+
+
+def last_rank(plain: str) -> list[str]:
+    """The nodes on the lowest row of a top-to-bottom layout, from Graphviz's ``plain``
+    output (``node NAME X Y ...``, Y growing upwards)."""
+    rows = []
+    for line in plain.splitlines():
+        parts = line.split()
+        if len(parts) > 3 and parts[0] == "node":
+            rows.append((float(parts[3]), parts[1].strip('"')))
+    if not rows:
+        return []
+    lowest = min(y for y, _ in rows)
+    return sorted(name for y, name in rows if y - lowest < 0.01)
 
 
 def legend_dot(scene: Scene) -> str:
@@ -220,10 +243,18 @@ def _attributes(attrs: dict[str, str]) -> str:
     return ", ".join(f"{key}={value}" for key, value in attrs.items())
 
 
+def _legend_shapes(scene: Scene) -> list[str]:
+    return ["component"] + (["external"] if scene.has_external else []) + list(scene.broker_models)
+
+
+def _legend_first_row(scene: Scene) -> list[str]:
+    return [f"legend_{shape.replace('-', '_')}" for shape in _legend_shapes(scene)] + ["legend_colours"]
+
+
 def _legend(scene: Scene, framed: bool = True) -> list[str]:
     """Samples of every shape, line and colour the diagram uses: the shapes and the
     colours on one row, the line styles on a second."""
-    shapes = ["component"] + (["external"] if scene.has_external else []) + list(scene.broker_models)
+    shapes = _legend_shapes(scene)
     indent = "    " if framed else "  "
     lines = []
     if framed:

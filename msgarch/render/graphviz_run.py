@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-GRAPHVIZ_FORMATS = ("svg", "png", "pdf")
+GRAPHVIZ_FORMATS = ("svg", "png", "pdf", "plain")
 
 INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: `apt-get install graphviz`, macOS: "
                 "`brew install graphviz`, Windows: `winget install graphviz`) and the "
