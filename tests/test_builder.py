@@ -125,3 +125,9 @@ def test_version_must_start_with_a_number(write):
     assert "does not start with a version number" in problem.message and problem.span.column == 31
     model = model_of(write, 'broker b : rabbitmq { version "v3.13.2-management" }\n', "ok.msgarch")
     assert model.brokers["b"].version == "v3.13.2-management"
+
+
+def test_sizing_uses_the_larger_of_contradictory_figures(write):
+    model = model_of(write, "component a\ncomponent b\nmessage M { size 5MB  max-size 1KB }\n"
+                            "flow a -> b : M { rate 100/s  peak 10/s }\n")
+    assert model.flows[0].peak_rate == 100 and model.messages["M"].largest == 5e6

@@ -241,3 +241,16 @@ def test_check_reports_unknown_and_duplicate_names_but_runs_no_analysis(write, r
     assert result.exit_code == 1
     codes = [line.split()[1] for line in result.output.splitlines()[:-1]]
     assert codes == ["S001", "S002"]
+
+
+def test_rule_explains_reserved_input_error_codes(run):
+    result = run("rule", "E004")
+    assert result.exit_code == 0 and result.output.startswith("E004 invalid-configuration (error, not a rule)")
+    assert "E002  include-error" in run("rules").output
+
+
+def test_caret_lines_up_under_wide_characters(write, run):
+    path = write("a.msgarch", 'component a { description "注文サービス"  instances three }\n')
+    lines = run("check", path).output.splitlines()
+    source, caret = lines[1].split("| ", 1)[1], lines[2].split("| ", 1)[1]
+    assert caret.index("^") == len(source[: source.index("three")]) + 6  # six wide characters

@@ -71,3 +71,12 @@ def test_errors_in_several_included_files_are_all_reported(write):
         load_model(str(root))
     paths = sorted(d.span.path.rsplit("/", 1)[-1] for d in caught.value.diagnostics)
     assert paths == ["a.msgarch"]  # build problems wait until every file parses
+
+
+def test_profile_file_outside_the_tree_is_refused(write):
+    write("secret.yaml", "priority: hunter2\n")
+    root = write("arch/main.msgarch", 'broker k : kafka { profile "../secret.yaml" }\n')
+    with pytest.raises(InputError) as caught:
+        load_model(str(root))
+    (problem,) = caught.value.diagnostics
+    assert problem.code == "E003" and "leaves the directory" in problem.message and "hunter2" not in problem.message

@@ -194,3 +194,19 @@ def test_lint_does_not_import_graphviz():
             "print('graphviz' in sys.modules, 'msgarch.render' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip().splitlines()[-1] == "False False"
+
+
+def test_pdf_output_is_byte_identical_between_runs(tmp_path, monkeypatch):
+    import shutil
+    import time
+
+    import pytest
+
+    from msgarch.render.graphviz_run import run_graphviz
+
+    if shutil.which("dot") is None:
+        pytest.skip("Graphviz's dot is not installed (scripts/test.sh installs it)")
+    first = run_graphviz("digraph { a -> b }", "pdf")
+    time.sleep(1.1)
+    assert run_graphviz("digraph { a -> b }", "pdf") == first
+    assert b"/CreationDate (D:19700101000000" in first

@@ -1,10 +1,12 @@
 """Judge each change: breaking, risky or safe, with the reason a reviewer needs.
 
 breaking: what already runs stops getting what it relied on (durability or a delivery
-guarantee weakened, order dropped, a subscriber cut off, a pattern that changes who gets
+guarantee weakened, order dropped, a subscriber cut off, a consumer component added to a
+queue, where it takes messages the others received, a pattern that changes who gets
 a message, a broker that lacks a capability a flow needs, a message past the broker's
 size limit). risky: it can work but needs care or capacity (rate up by more than the
-headroom absorbs, fewer instances or nodes, a broker swapped, a schema changed). safe:
+headroom absorbs, fewer instances or nodes, a broker swapped, a schema changed, a consumer
+component removed from a queue or a queue made pub/sub: more load on the others). safe:
 everything else (additions, stronger guarantees, documentation).
 """
 
@@ -31,8 +33,76 @@ def _delivery_rank(value: str | None) -> int:
     return -1 if value is None else DELIVERY_STRENGTH[value]
 
 
-def flow_property(name: str, before: Any, after: Any, unit: str, pattern_before: str | None) -> list[Reason]:
-    """The reasons for one changed requirement of a flow or a kind."""
+#: Patterns whose consumer components compete for the messages: each message reaches one of them.
+COMPETING = ("queue", "request-reply")
+
+
+def _names(names) -> str:
+    return ", ".join(sorted(set(names)))
+
+
+def _verb(names, singular: str, plural: str) -> str:
+    return singular if len(set(names)) == 1 else plural
+
+
+def _pattern_change(before: str | None, after: str | None, consumers) -> list[Reason]:
+    """A flow's (or a kind's) effective pattern changed; ``consumers`` are the consumer
+    components after the change (None for a kind, whose flows are judged on their own)."""
+    b, a = show(before, ""), show(after, "")
+    several = consumers is None or len(set(consumers)) > 1
+    if "request-reply" in (before, after):
+        return [Reason(B, f"{b} -> {a}: requesters and repliers must change how they talk")]
+    if before == "pubsub" and after == "queue":
+        if several:
+            who = "" if consumers is None else f" ({_names(consumers)})"
+            return [Reason(B, f"pubsub -> queue: the consumer components{who} now compete, each message reaches "
+                              "only one: each of them loses the messages the others take")]
+        return [Reason(R, f"pubsub -> queue with one consumer component ({_names(consumers)}): it still receives "
+                          "every message, but a consumer component added later would take a share of them")]
+    if before == "queue" and after == "pubsub":
+        if several:
+            who = "" if consumers is None else f" ({_names(consumers)})"
+            return [Reason(R, f"queue -> pubsub: every consumer component{who} now receives every message, "
+                              "not a share: load up on each")]
+        return [Reason(R, f"queue -> pubsub with one consumer component ({_names(consumers)}): it still receives "
+                          "every message, but a consumer component added later would get its own copy")]
+    return [Reason(R, f"pattern {b} -> {a}")]
+
+
+def _consumer_change(before, after, pattern_before: str | None, pattern_after: str | None) -> list[Reason]:
+    """A flow's consumer components changed, judged by who receives each message before and after."""
+    removed = sorted(set(before) - set(after))
+    added = sorted(set(after) - set(before))
+    kept = sorted(set(before) & set(after))
+    pattern_after = pattern_after or pattern_before
+    reasons = []
+    if removed and pattern_before == "pubsub":
+        reasons.append(Reason(B, f"removed from a pub/sub flow: {_names(removed)} no longer"
+                                 f" {_verb(removed, 'receives', 'receive')} its messages"))
+    elif removed:
+        took = (f"with `pattern {pattern_after}` the remaining consumer "
+                f"{_verb(kept, 'component', 'components')} ({_names(kept)}) take{'s' if len(kept) == 1 else ''} "
+                f"{_verb(removed, 'its', 'their')} share of the messages: more load on "
+                f"{_verb(kept, 'it', 'them')}") if kept and pattern_after in COMPETING else "the others take the share"
+        reasons.append(Reason(R, f"{_names(removed)} no longer {_verb(removed, 'consumes', 'consume')}: {took}"))
+    if added and pattern_after in COMPETING and kept:
+        reasons.append(Reason(B, f"{_names(added)} now {_verb(added, 'competes', 'compete')} for the messages: with "
+                                 f"`pattern {pattern_after}` each message reaches only one consumer component, so "
+                                 f"{_names(kept)} {_verb(kept, 'loses', 'lose')} the messages "
+                                 f"{_names(added)} {_verb(added, 'takes', 'take')}"))
+    elif added:
+        reasons.append(Reason(S, f"{_names(added)} now {_verb(added, 'consumes', 'consume')}"))
+    return reasons
+
+
+def flow_property(name: str, before: Any, after: Any, unit: str, pattern_before: str | None,
+                  pattern_after: str | None = None, consumers_after=None) -> list[Reason]:
+    """The reasons for one changed requirement of a flow or a kind.
+
+    ``pattern_before``/``pattern_after`` are the effective patterns on each side and
+    ``consumers_after`` the consumer components in NEW (None for a kind): who receives a
+    message depends on them, so they decide how a pattern or consumer change is judged.
+    """
     b, a = show(before, unit), show(after, unit)
     if name == "durable":
         if before and not after:
@@ -46,26 +116,9 @@ def flow_property(name: str, before: Any, after: Any, unit: str, pattern_before:
                               + (" or duplicated" if before == "exactly-once" and after is not None else ""))]
         return [Reason(S, f"delivery guarantee strengthened: {b} -> {a}")]
     if name == "pattern":
-        if before == "pubsub" and after == "queue":
-            return [Reason(B, "pubsub -> queue: the consumer components now compete, each message reaches only one")]
-        if "request-reply" in (before, after):
-            return [Reason(B, f"{b} -> {a}: requesters and repliers must change how they talk")]
-        if before == "queue" and after == "pubsub":
-            return [Reason(R, "queue -> pubsub: every consumer component now receives every message")]
-        return [Reason(R, f"pattern {b} -> {a}")]
+        return _pattern_change(before, after, consumers_after)
     if name == "consumers":
-        removed = sorted(set(before) - set(after))
-        added = sorted(set(after) - set(before))
-        reasons = []
-        if removed and pattern_before == "pubsub":
-            reasons.append(Reason(B, f"removed from a pub/sub flow: {', '.join(removed)} no longer"
-                                     f" receive{'s' if len(removed) == 1 else ''} its messages"))
-        elif removed:
-            reasons.append(Reason(R, f"{', '.join(removed)} no longer consume{'s' if len(removed) == 1 else ''}:"
-                                     " the other consumers take the share"))
-        if added:
-            reasons.append(Reason(S, f"{', '.join(added)} now consume{'s' if len(added) == 1 else ''}"))
-        return reasons
+        return _consumer_change(before, after, pattern_before, pattern_after)
     if name == "ordered":
         if before and not after:
             return [Reason(B, "ordering guarantee dropped")]

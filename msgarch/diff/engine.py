@@ -79,9 +79,11 @@ def _element_reasons(pair: Pair) -> list[Reason]:
 def _property_changes(pair: Pair) -> list[PropertyChange]:
     out = []
     for _attr, name, unit, before, after in pair.props:
-        if pair.category in ("flow", "kind"):
-            old_pattern = pair.old.pattern if pair.category == "flow" else pair.old.props.pattern
-            reasons = flow_property(name, before, after, unit, old_pattern)
+        if pair.category == "flow":
+            reasons = flow_property(name, before, after, unit, pair.old.pattern, pair.new.pattern,
+                                    tuple(pair.new.consumers))
+        elif pair.category == "kind":
+            reasons = flow_property(name, before, after, unit, pair.old.props.pattern, pair.new.props.pattern)
         else:
             reasons = PROPERTY_RULES[pair.category](name, before, after, unit)
         out.append(PropertyChange(name, before, after, unit, tuple(reasons)))

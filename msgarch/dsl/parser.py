@@ -248,6 +248,18 @@ def _open_brace(exc: UnexpectedInput) -> Token | None:
     return None
 
 
+def _is_unit(text: str) -> bool:
+    from msgarch.model import units
+
+    return text in units.SIZE_UNITS or text in units.DURATION_UNITS or text.lstrip("/") in units.RATE_PER
+
+
+def _after_number(text: str, token: Token) -> bool:
+    """True when only blanks separate the token from a number before it (`2 KB`)."""
+    before = text[: token.start_pos].rstrip(" \t")
+    return len(before) < token.start_pos and before[-1:].isdigit()
+
+
 def _looks_like_name(text: str) -> bool:
     return bool(text) and (text[0].isalpha() or text[0] == "_") and all(
         ch.isalnum() or ch in "_-" for ch in text)
@@ -344,6 +356,9 @@ def _syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
             elif elsewhere:
                 message += f" ('{token}' is a property of {' and '.join(elsewhere)} blocks)"
             hint = f"a {where} block accepts: {', '.join(allowed)}"
+            if _is_unit(str(token)) and _after_number(text, token):
+                message = f"'{token}' is a unit: write it right after the number, without a space"
+                hint = "quantities carry their unit with no space: 2KB, 300/s, 50ms"
         else:
             message = f"unexpected {found} (expected {_join(_describe_expected(expected, previous))})"
             if str(token) in DECLARATION_KEYWORDS and previous is not None and str(previous) in NAME_WORDS:
@@ -355,10 +370,12 @@ def _syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
         char = text[exc.pos_in_stream] if 0 <= exc.pos_in_stream < len(text) else ""
         if char == '"':
             message = "unterminated string: a string must close with '\"' on the same line"
+        elif char == "-" and text[exc.pos_in_stream + 1: exc.pos_in_stream + 2].isdigit():
+            message = "a number cannot be negative here"
         elif char == "-":
             message = "unexpected '-' (expected '->' between a producer and its consumers, or '-[kind]->')"
         else:
-            shown = repr(char)[1:-1] if char.isprintable() else f"\\x{ord(char):02x}" if char else "?"
+            shown = char if char.isprintable() else f"\\u{ord(char):04x}" if char else "?"
             allowed = set(exc.allowed or ())
             message = f"unexpected character '{shown}'"
             if allowed:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from msgarch.lint.rule import Rule
 from msgarch.lint.rules.structure import (
-    AmbiguousBroker, DuplicateName, OrphanComponent, SelfFlow, UnknownReference, UnusedDeclaration,
-    UnusedSuppression,
+    AmbiguousBroker, ContradictoryFigures, DuplicateName, OrphanComponent, SelfFlow, UnknownReference,
+    UnusedDeclaration, UnusedSuppression,
 )
 from msgarch.lint.rules.patterns import MixedMessageTypes, PatternInferred, PatternUnsupported, QueueWithFanout
 from msgarch.lint.rules.broker_fit import (
@@ -30,6 +30,7 @@ RULES: tuple[type[Rule], ...] = (
     AmbiguousBroker,
     SelfFlow,
     UnusedSuppression,
+    ContradictoryFigures,
     # P: messaging patterns
     QueueWithFanout,
     PatternUnsupported,

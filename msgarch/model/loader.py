@@ -94,6 +94,17 @@ def load_model(path: str, reader: Reader = read_file, text: str | None = None,
     if problems:
         raise InputError(problems, sources)
     model, build_problems = build(files, path, sources)
+    for broker in model.brokers.values():
+        # a `profile "file"` is read like an include, so it obeys the same boundary
+        if broker.profile_path is not None:
+            target = _join(broker.span.path, broker.profile_path)
+            if not _inside(target, root_dir) or (
+                    check_real_paths and path != STDIN_PATH and not _really_inside(target, root_dir)):
+                build_problems.append(input_error(
+                    "E003", f"profile '{broker.profile_path}' leaves the directory of {path}",
+                    broker.prop_spans.get("profile", broker.span),
+                    "keep profile files inside the directory of the file being checked, or list "
+                    "their directory under `profiles` in the configuration"))
     if build_problems:
         raise InputError(build_problems, sources)
     return model

@@ -68,6 +68,12 @@ class Message:
     schema: str | None = None
     prop_spans: PropSpans = field(default_factory=dict, compare=False)
 
+    @property
+    def largest(self) -> float | None:
+        """The largest size the message can have: the larger of ``size`` and ``max-size``."""
+        known = [s for s in (self.size, self.max_size) if s is not None]
+        return max(known) if known else None
+
 
 @dataclass(frozen=True)
 class FlowProps:
@@ -143,8 +149,10 @@ class Flow:
 
     @property
     def peak_rate(self) -> float | None:
-        """The rate to size for: ``peak`` when given, else ``rate``."""
-        return self.peak if self.peak is not None else self.rate
+        """The rate to size for: the larger of ``peak`` and ``rate`` (a peak below the
+        average is a mistake that S008 reports; sizing never takes the smaller one)."""
+        known = [r for r in (self.peak, self.rate) if r is not None]
+        return max(known) if known else None
 
     @property
     def is_request_reply(self) -> bool:

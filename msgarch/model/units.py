@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_QUANTITY = re.compile(r"^(?P<num>[0-9]+(?:\.[0-9]+)?)(?P<unit>[A-Za-zµ%]*)(?:/(?P<per>[A-Za-z]+))?$")
+_QUANTITY = re.compile(r"^(?P<num>[0-9]+(?:\.[0-9]+)?)(?P<unit>[A-Za-zµμ%]*)(?:/(?P<per>[A-Za-z]+))?$")
 
 RATE_PER = {"s": 1.0, "min": 60.0, "h": 3600.0, "day": 86400.0}
 RATE_PREFIX = {"": 1.0, "k": 1e3, "M": 1e6}
@@ -12,7 +12,7 @@ SIZE_UNITS = {
     "B": 1, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 1000**4,
     "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4,
 }
-DURATION_UNITS = {"us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+DURATION_UNITS = {"us": 1e-6, "µs": 1e-6, "μs": 1e-6, "ms": 1e-3, "s": 1.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
 
 UNIT_HELP = {
     "rate": "a rate such as 300/s (units: /s, /min, /h, /day; k or M before the slash: 12k/s)",

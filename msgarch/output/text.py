@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import click
 
 from msgarch.diagnostics import Diagnostic, Severity
 from msgarch.output.report import Report
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+
+
+def _cells(text: str) -> int:
+    """Terminal columns the text takes: wide (CJK) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _location(d: Diagnostic) -> str:
@@ -29,8 +36,9 @@ def format_diagnostic(d: Diagnostic, report: Report, colour: bool = False) -> li
         if source is not None:
             source = source.expandtabs(1)
             gutter = str(d.span.line)
-            width = (d.span.end_column - d.span.column) if d.span.end_line == d.span.line else len(source) - d.span.column + 1
-            caret = " " * (d.span.column - 1) + "^" * max(1, width)
+            start = d.span.column - 1
+            end = d.span.end_column - 1 if d.span.end_line == d.span.line else len(source)
+            caret = " " * _cells(source[:start]) + "^" * max(1, _cells(source[start:end]))
             lines.append(f" {gutter} | {source}")
             lines.append(f" {' ' * len(gutter)} | {style(caret, fg=_COLOURS[d.severity])}")
     if d.hint:

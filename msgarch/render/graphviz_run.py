@@ -26,10 +26,26 @@ def run_graphviz(source: str, output_format: str, layout: str = "dot") -> bytes:
     except ImportError:
         raise GraphvizUnavailable(f"the `graphviz` Python package is not installed: {INSTALL_HINT}") from None
     try:
-        return graphviz.pipe(layout, output_format, source.encode("utf-8"), quiet=True)
+        data = graphviz.pipe(layout, output_format, source.encode("utf-8"), quiet=True)
     except graphviz.ExecutableNotFound:
         raise GraphvizUnavailable(
             f"Graphviz's `{layout}` program was not found on PATH: {INSTALL_HINT}") from None
     except graphviz.CalledProcessError as exc:
         detail = (exc.stderr or b"").decode("utf-8", "replace").strip()
         raise GraphvizFailed(f"Graphviz `{layout}` failed (exit {exc.returncode}): {detail}") from None
+    return _fixed_creation_date(data) if output_format == "pdf" else data
+
+
+#: Fixed PDF dates of the two lengths cairo writes, so the file's byte offsets stay valid.
+_EPOCH_DATES = {17: b"D:19700101000000Z", 23: b"D:19700101000000+00'00'"}
+
+
+def _fixed_creation_date(pdf: bytes) -> bytes:
+    """Cairo stamps PDFs with the time of day (and, before 1.17, ignores SOURCE_DATE_EPOCH):
+    replace the stamp with the epoch, same length, so the same input gives the same bytes."""
+    import re
+
+    def epoch(match: re.Match) -> bytes:
+        return b"/CreationDate (" + _EPOCH_DATES.get(len(match.group(1)), match.group(1)) + b")"
+
+    return re.sub(rb"/CreationDate \((D:[^)]*)\)", epoch, pdf)

@@ -7,6 +7,8 @@ from typing import Iterator
 
 from msgarch.diagnostics import Related, Severity
 from msgarch.lint.rule import Finding, LintContext, Rule
+from msgarch.model.model import Flow
+from msgarch.model.units import format_rate, format_size
 
 
 def _closest(name: str, candidates) -> str:
@@ -96,6 +98,53 @@ class DuplicateName(Rule):
             yield Finding(dup.span, f"{what}; the first declaration is used",
                           hint="rename or remove one of them",
                           related=(Related(dup.first, "first declared here"),))
+        first_of: dict[str, Flow] = {}
+        for flow in ctx.model.flows:
+            base = flow.id.split("#", 1)[0]
+            if base not in first_of:
+                first_of[base] = flow
+                continue
+            yield Finding(flow, f"flow {base} is declared twice (same producer, consumers and message): "
+                                "its traffic is counted twice",
+                          hint="merge the two blocks, or give the second flow its own message type",
+                          related=(Related(first_of[base].span, "first declared here"),))
+
+
+class ContradictoryFigures(Rule):
+    """Two figures of one element contradict each other.
+
+    Why: a `peak` below the average `rate`, or a `max-size` below the typical `size`,
+    is a typo that would otherwise make capacity and size checks use the smaller, wrong
+    figure. msgarch sizes with the larger one and reports the contradiction.
+
+    Fails:
+
+        message Invoice { size 5MB  max-size 1KB }
+        flow billing -> archive : Invoice { rate 100/s  peak 10/s }
+
+    Passes:
+
+        message Invoice { size 20KB  max-size 5MB }
+        flow billing -> archive : Invoice { rate 100/s  peak 400/s }
+    """
+
+    code = "S008"
+    name = "contradictory-figures"
+    summary = "a peak below the rate, or a max-size below the size"
+    severity = Severity.ERROR
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for message in ctx.model.messages.values():
+            if message.size is not None and message.max_size is not None and message.max_size < message.size:
+                yield Finding(message, f"message '{message.name}': max-size {format_size(message.max_size)} is "
+                                       f"below its size {format_size(message.size)}; size checks use "
+                                       f"{format_size(message.size)}", prop="max-size",
+                              hint="max-size is the largest message that can occur: at least `size`")
+        for flow in ctx.model.flows:
+            if flow.rate is not None and flow.peak is not None and flow.peak < flow.rate:
+                yield Finding(flow, f"flow {flow.id}: peak {format_rate(flow.peak)} is below its rate "
+                                    f"{format_rate(flow.rate)}; capacity checks use {format_rate(flow.rate)}",
+                              prop="peak", hint="peak is the highest rate the flow reaches: at least `rate`")
 
 
 class OrphanComponent(Rule):
