@@ -136,14 +136,11 @@ class Analysis:
 def analyse(model: Model, config: Config) -> Analysis:
     """Lint the model and size its consumers and brokers from their profiles.
     Raises InputError (E003) when a broker's profile file is invalid."""
-    from msgarch.analysis.brokerfacts import broker_facts, capacities, per_partition_brokers
-    from msgarch.analysis.load import broker_loads, consumer_loads
+    from msgarch.analysis.brokerfacts import broker_facts, sized_loads
     from msgarch.lint.runner import lint_model
 
     facts = broker_facts(model, profile_lookup(model, config.profiles))
-    return Analysis(model, tuple(lint_model(model, config)), facts,
-                    consumer_loads(model, per_partition=per_partition_brokers(facts)),
-                    broker_loads(model, capacities(facts)))
+    return Analysis(model, tuple(lint_model(model, config)), facts, *sized_loads(model, facts))
 
 
 def load_one(path: str, stdin_text: str | None = None) -> Model:

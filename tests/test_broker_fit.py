@@ -110,6 +110,23 @@ MUST_CATCH = {
         """, "B202", Severity.ERROR,
         ["needs exactly-once delivery", "an idempotent consumer turns at-least-once into effectively-once",
          "rabbitmq profile, delivery: at-least-once"]),
+    "max-size-below-a-five-megabyte-size-on-kafka": ("""
+        broker events : kafka
+        component reports
+        component archive
+        message M { size 5MB  max-size 1KB }
+        flow reports -> archive : M { via events  pattern queue }
+        """, "B208", Severity.ERROR,
+        ["needs messages of up to 5 MB (M size)", "kafka profile, max-message: default 1,048,588 B"]),
+    "retention-with-replay-on-artemis": ("""
+        broker bus : artemis
+        component orders
+        component analytics
+        message OrderPlaced { size 1KB }
+        flow orders -> analytics : OrderPlaced { via bus  pattern queue  retention 30d  replay }
+        """, "B207", Severity.ERROR,
+        ["needs replay of consumed messages (retention 30 d)", "a retention of 30 d is not guaranteed",
+         "artemis profile, replay: partial"]),
     "topic-wildcard-routing-on-kafka": ("""
         broker events : kafka
         component shop
@@ -282,6 +299,51 @@ def test_alternatives_fit_the_need_and_skip_the_current_kind(write):
             assert verdict is not None and verdict.status == first.status
 
 
+def test_alternatives_never_suggest_the_jms_specification(write):
+    """`jms` is what the JMS specification alone guarantees, not a broker one can switch to."""
+    finding = only(lint(write, """
+        broker md : zeromq
+        component a
+        component b
+        message M
+        flow a -> b : M { via md  pattern queue  durable }
+        """), "B201")
+    assert "built-in brokers that fit: kafka, rabbitmq" in finding.message
+    assert "jms" not in finding.message
+    model = api.load_one(str(write("case.msgarch", EVERYTHING.replace("{KIND}", "zeromq"))))
+    needs = fit.FlowNeeds.of(model.flows[0], model)
+    for key in fit.CHECKS:
+        assert "jms" not in fit.alternatives(needs, key, exclude="zeromq", like=load_builtin("zeromq")).brokers
+
+
+def test_a_flow_on_jms_itself_is_still_judged(write):
+    finding = only(lint(write, """
+        broker bus : jms
+        component a
+        component b
+        message M
+        flow a -> b : M { via bus  pattern queue  dead-letter }
+        """), "B206")
+    assert "jms profile, dead-letter: no" in finding.message
+
+
+def test_partial_replay_is_a_caveat_without_retention_and_unmet_with_it(write):
+    base = """
+        broker bus : artemis
+        component a
+        component b
+        message M
+        flow a -> b : M { via bus  pattern queue  PROPS }
+        """
+    replay = only(lint(write, base.replace("PROPS", "replay")), "B207")
+    assert replay.severity == Severity.INFO
+    for props in ("retention 30d", "retention 30d  replay"):
+        model = api.load_one(str(write("case.msgarch", base.replace("PROPS", props))))
+        verdict = fit.check("replay", fit.FlowNeeds.of(model.flows[0], model), load_builtin("artemis"))
+        assert verdict.status == fit.NO and "not guaranteed" in verdict.reason()
+        assert only(lint(write, base.replace("PROPS", props)), "B207").severity == Severity.ERROR
+
+
 def test_recommendation_ignores_the_declared_brokers_overrides(write):
     model = api.load_one(str(write("case.msgarch", """
         broker events : kafka { max-message 8MB }
@@ -391,7 +453,7 @@ def _examples(doc: str) -> dict[str, str]:
     return {name: "\n".join(lines).strip() + "\n" for name, lines in blocks.items()}
 
 
-@pytest.mark.parametrize("code", [c for c in sorted(_RULE_REQUIREMENT) + ["P101", "P103", "P104"]])
+@pytest.mark.parametrize("code", [c for c in sorted(_RULE_REQUIREMENT) + ["B213", "B214", "P101", "P103", "P104"]])
 def test_docstring_examples_do_what_they_say(write, code):
     from msgarch.lint.registry import find_rule
 

@@ -295,3 +295,137 @@ def test_unknown_revision_is_unusable_input(repo, run):
     assert result.exit_code == 2
     assert run("diff", "HEAD:arch/missing.msgarch", "arch/shop.msgarch").exit_code == 2
     assert run("diff", "--base", "no-such-rev").exit_code == 2
+
+
+# -- who receives a message: consumers and patterns (H4) ---------------------------------
+
+QUEUE = """\
+broker jobs : rabbitmq-quorum { nodes 3 }
+component api
+component billing { instances 2  capacity 100/s  idempotent }
+component audit { instances 2  capacity 100/s  idempotent }
+message Charge
+flow api -> billing : Charge { via jobs  pattern queue  rate 10/s  durable }
+"""
+QUEUE_TWO = QUEUE.replace("flow api -> billing :", "flow api -> billing, audit :")
+
+
+def test_a_consumer_added_to_a_queue_flow_is_breaking(write, run):
+    result = diff_texts(QUEUE, QUEUE_TWO)
+    flow = change(result, "flow", "api->audit,billing:Charge")
+    consumers = prop(flow, "consumers")
+    assert consumers.level == Level.BREAKING and result.level == Level.BREAKING
+    (reason,) = consumers.reasons
+    assert "billing loses the messages audit takes" in reason.text and "pattern queue" in reason.text
+    assert run("diff", write("old.msgarch", QUEUE), write("new.msgarch", QUEUE_TWO)).exit_code == 1
+
+
+def test_a_consumer_removed_from_a_queue_flow_is_risky():
+    result = diff_texts(QUEUE_TWO, QUEUE)
+    consumers = prop(change(result, "flow", "api->billing:Charge"), "consumers")
+    assert consumers.level == Level.RISKY and result.level == Level.RISKY
+    assert "billing" in consumers.reasons[0].text and "more load" in consumers.reasons[0].text
+
+
+def test_a_replier_added_to_a_request_reply_flow_is_breaking():
+    rr = QUEUE.replace("pattern queue", "pattern request-reply  timeout 1s")
+    result = diff_texts(rr, rr.replace("flow api -> billing :", "flow api -> billing, audit :"))
+    assert prop(change(result, "flow", "api->audit,billing:Charge"), "consumers").level == Level.BREAKING
+
+
+def test_a_consumer_added_to_a_pubsub_flow_is_safe():
+    result = diff_texts(QUEUE.replace("pattern queue", "pattern pubsub"),
+                        QUEUE_TWO.replace("pattern queue", "pattern pubsub"))
+    assert result.level == Level.SAFE
+
+
+def test_a_consumer_added_with_the_pattern_inferred_is_a_pattern_change_not_a_loss():
+    # one consumer: inferred queue; two: inferred pubsub, so billing still gets every message
+    result = diff_texts(QUEUE.replace("pattern queue  ", ""), QUEUE_TWO.replace("pattern queue  ", ""))
+    flow = change(result, "flow", "api->audit,billing:Charge")
+    assert prop(flow, "consumers").level == Level.SAFE
+    assert prop(flow, "pattern").level == Level.RISKY and flow.level == Level.RISKY
+
+
+def test_pubsub_to_queue_is_breaking_with_several_consumers_and_risky_with_one():
+    several = diff_texts(QUEUE_TWO.replace("pattern queue", "pattern pubsub"), QUEUE_TWO)
+    pattern = prop(change(several, "flow", "api->audit,billing:Charge"), "pattern")
+    assert pattern.level == Level.BREAKING and "audit, billing" in pattern.reasons[0].text
+    one = diff_texts(QUEUE.replace("pattern queue", "pattern pubsub"), QUEUE)
+    assert prop(change(one, "flow", "api->billing:Charge"), "pattern").level == Level.RISKY
+
+
+def test_queue_to_pubsub_is_risky_load_up():
+    result = diff_texts(QUEUE_TWO, QUEUE_TWO.replace("pattern queue", "pattern pubsub"))
+    pattern = prop(change(result, "flow", "api->audit,billing:Charge"), "pattern")
+    assert pattern.level == Level.RISKY and "every message" in pattern.reasons[0].text
+    assert "load up" in pattern.reasons[0].text
+    assert result.level == Level.RISKY
+
+
+# -- findings matched by what they are about, not by their text (H5) -----------------------
+
+LARGE = """\
+broker events : kafka
+component a
+component b
+message M { size 2MiB }
+flow a -> b : M { via events  pattern queue }
+"""
+
+
+def codes(findings) -> list[str]:
+    return sorted(d.code for d in findings)
+
+
+def test_an_unchanged_error_stays_unchanged_when_another_property_changes_its_text(write, run):
+    new = LARGE.replace("pattern queue }", "pattern queue  ttl 10min }")
+    result = diff_texts(LARGE, new)
+    assert codes(result.findings_introduced) == ["B204"] and result.errors_introduced == 1
+    assert result.findings_resolved == ()
+    old_path, new_path = write("old.msgarch", LARGE), write("new.msgarch", new)
+    text = run("diff", old_path, new_path, "--fail-on", "never").output
+    assert "B208" not in text and "B204" in text
+    assert run("diff", old_path, new_path, "--fail-on", "new-errors").exit_code == 1  # B204 is new
+    # a change that adds no error: the B208 text changes (other brokers fit a pub/sub flow) but it is not new
+    pubsub = LARGE.replace("pattern queue", "pattern pubsub")
+    assert diff_texts(LARGE, pubsub).findings_introduced == () == diff_texts(LARGE, pubsub).findings_resolved
+    assert run("diff", old_path, write("pubsub.msgarch", pubsub), "--fail-on", "new-errors").exit_code == 0
+
+
+def test_a_finding_follows_its_flow_when_the_consumer_set_changes():
+    old = LARGE.replace("component b\n", "component b\ncomponent c\n").replace(
+        "flow a -> b : M", "flow a -> b, c : M").replace("pattern queue", "pattern pubsub")
+    new = old.replace("flow a -> b, c : M", "flow a -> b : M")
+    result = diff_texts(old, new)
+    assert "B208" not in codes(result.findings_introduced) + codes(result.findings_resolved)
+    assert codes(result.findings_introduced) == ["S003"]  # c has no flow left
+
+
+def test_the_same_code_on_another_element_is_a_new_finding():
+    two = LARGE.replace("message M { size 2MiB }", "message M { size 2MiB }\nmessage N { size 1KB }") + \
+        "flow a -> b : N { via events  pattern queue }\n"
+    swapped = two.replace("size 2MiB", "size X").replace("size 1KB", "size 2MiB").replace("size X", "size 1KB")
+    result = diff_texts(two, swapped)
+    (introduced,) = result.findings_introduced
+    (resolved,) = result.findings_resolved
+    assert introduced.code == resolved.code == "B208"
+    assert "a->b:N" in introduced.message and "a->b:M" in resolved.message
+
+
+def test_findings_at_a_kind_shared_by_flows_stay_with_their_flow():
+    old = """\
+    broker events : kafka
+    component a
+    component b
+    component c
+    message M
+    kind expiring { pattern queue  ttl 10min }
+    flow a -[expiring]-> b : M { via events }
+    flow a -[expiring]-> c : M { via events }
+    """
+    new = old.replace("flow a -[expiring]-> b : M { via events }",
+                      "flow a -[expiring]-> b : M { via events  priority 3 }")
+    result = diff_texts(old, new)
+    assert codes(result.findings_introduced) == ["B203"]  # the two B204 (at the kind's ttl) are unchanged
+    assert result.findings_resolved == ()

@@ -12,7 +12,8 @@ import pytest
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "diff"
 CASES = sorted(p.name[: -len(".old.msgarch")] for p in GOLDEN.glob("*.old.msgarch"))
-EXIT = {"subscriber-dropped": 1, "broker-swap": 1, "message-too-large": 1, "reordered": 0}
+EXIT = {"subscriber-dropped": 1, "broker-swap": 1, "message-too-large": 1, "reordered": 0,
+        "queue-consumer-added": 1, "unchanged-error-kept": 0}
 
 
 def test_every_case_has_an_expected_exit_code():

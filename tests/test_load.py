@@ -162,6 +162,99 @@ def test_partitions_of_several_flows_are_pooled():
     assert "pooled" in load.estimate.model
 
 
+# --- brokers without competing consumers (redis-pubsub, tibco-rv) ------------------
+
+
+def pubsub_model(rate: float, instances: int = 4, capacity: float = 100.0,
+                 extra: list[Flow] = ()) -> Model:
+    return model([component("pub"), component("sub", instances, capacity)],
+                 [flow("pub", "sub", via="fan", pattern="pubsub", rate=rate), *extra],
+                 brokers=[Broker("fan", "redis-pubsub", SPAN, nodes=3),
+                          Broker("bus", "rabbitmq", SPAN)])
+
+
+def test_without_competing_consumers_every_instance_receives_the_full_rate():
+    for broadcast in ({"fan"}, lambda broker: broker.kind == "redis-pubsub"):
+        estimate = consumer_loads(pubsub_model(300), broadcast=broadcast)["sub"].estimate
+        assert estimate.broadcast and estimate.arrival_rate == 300
+        assert estimate.utilisation == pytest.approx(3.0)  # 300/s into one 100/s instance
+        assert not estimate.stable
+        assert estimate.backlog_growth_per_s == pytest.approx(4 * 200)
+        assert estimate.servers_needed is None and estimate.servers_for_stability is None
+        assert estimate.service_rate_needed == pytest.approx(300 / 0.7)
+        assert estimate.model.startswith("M/M/1 per instance (4 x M/M/1): each of the 4 "
+                                         "instances receives every message (redis-pubsub has "
+                                         "no competing consumers)")
+
+
+def test_without_competing_consumers_more_instances_never_help():
+    figures = {consumer_loads(pubsub_model(60, instances=n), broadcast={"fan"})["sub"]
+               .estimate.wait_p99_s for n in (1, 2, 8, 64)}
+    assert len(figures) == 1
+    one = consumer_loads(pubsub_model(60, instances=1), broadcast={"fan"})["sub"].estimate
+    shared = consumer_loads(pubsub_model(60, instances=1))["sub"].estimate
+    assert one.wait_p99_s == pytest.approx(shared.wait_p99_s)  # M/M/1 either way
+
+
+def test_without_competing_consumers_a_queue_pattern_still_reaches_every_instance():
+    m = model([component("pub"), component("a", 2, 100), component("b", 2, 100)],
+              [flow("pub", "a,b", via="fan", pattern="queue", rate=50)],
+              brokers=[Broker("fan", "redis-pubsub", SPAN)])
+    loads = consumer_loads(m, broadcast={"fan"})
+    assert loads["a"].peak == 50 and loads["b"].peak == 50
+    assert loads["a"].estimate.arrival_rate == 50
+
+
+def test_flows_through_other_brokers_are_split_over_the_instances():
+    queue = flow("pub", "sub", via="bus", tag="q", rate=90)
+    estimate = consumer_loads(pubsub_model(30, instances=2, extra=[queue]),
+                              broadcast={"fan"})["sub"].estimate
+    assert estimate.arrival_rate == pytest.approx(30 + 90 / 2)
+    assert estimate.servers_needed == 3  # 30 + 90/3 = 60/s < 70% of 100/s
+    assert "other flows split evenly over the instances" in estimate.model
+
+
+def test_without_competing_consumers_the_broker_sends_a_copy_per_instance():
+    m = pubsub_model(300)
+    fan = broker_loads(m, {"fan": 1000}, broadcast={"fan"})["fan"]
+    assert (fan.peak.produced, fan.peak.delivered, fan.peak.messages) == (300, 1200, 1500)
+    assert "no competing consumers on this broker" in fan.model
+    assert broker_loads(m, {"fan": 1000})["fan"].peak.delivered == 300
+
+
+def test_a_burst_without_competing_consumers_queues_at_every_instance():
+    m = model([component("pub"), component("sub", 4, 100)],
+              [flow("pub", "sub", via="fan", pattern="pubsub", rate=50, peak=150)],
+              brokers=[Broker("fan", "redis-pubsub", SPAN)])
+    backlog = consumer_backlog(consumer_loads(m, broadcast={"fan"})["sub"])
+    assert backlog.per_instance and backlog.capacity == 100 and backlog.peak_rate == 150
+    assert backlog.backlog == pytest.approx(50 * 60)
+    assert backlog.drain_s == pytest.approx(50 * 60 / 50)
+
+
+def test_broker_facts_flag_the_brokers_without_competing_consumers():
+    from msgarch.analysis.brokerfacts import broadcast_brokers, broker_facts, per_partition_brokers
+    from msgarch.brokers import load_builtin
+
+    m = model([component("pub")], [],
+              brokers=[Broker("fan", "redis-pubsub", SPAN), Broker("rv", "tibco-rv", SPAN),
+                       Broker("log", "kafka", SPAN), Broker("bus", "rabbitmq", SPAN)])
+    facts = broker_facts(m, lambda name: load_builtin(m.brokers[name].kind))
+    assert broadcast_brokers(facts) == {"fan", "rv"}
+    assert per_partition_brokers(facts) == {"log"}
+    assert "redis-pubsub profile, patterns.queue" in facts["fan"].broadcast_source
+    assert broadcast_brokers(broker_facts(m, lambda name: None)) == frozenset()
+
+
+def test_partitioned_labels_count_the_queues_computed():
+    estimate = consumer_loads(kafka_model(12, instances=6), per_partition={"log"})["orders"].estimate
+    # 12 partitions over 6 consumers: each holds 2, so 6 M/M/1 queues are computed.
+    assert estimate.model.startswith("M/M/1 x 6 consumers (12 partitions, the busiest "
+                                     "consumer holds 2)")
+    single = consumer_loads(kafka_model(1, instances=3), per_partition={"log"})["orders"].estimate
+    assert single.model.startswith("M/M/1 x 1 partition (one consumer in use, 2 consumers idle)")
+
+
 # --- broker load -------------------------------------------------------------------
 
 
@@ -369,6 +462,25 @@ def models(draw) -> Model:
 
 
 @given(models())
+def test_traffic_without_competing_consumers_is_a_copy_per_instance(m):
+    """On a broadcast broker every instance of every consumer component gets each message:
+    delivered == sum of flow rate x instances of its distinct consumer components."""
+    brokers = broker_loads(m, broadcast={"b2"})
+    consumers = consumer_loads(m, broadcast={"b2"})
+    for at_peak in (False, True):
+        traffic = brokers["b2"].peak if at_peak else brokers["b2"].average
+        expected = 0.0
+        for f in m.flows:
+            rate = f.peak_rate if at_peak else f.rate
+            if f.via == "b2" and m.resolved(f) and rate is not None:
+                expected += rate * sum(m.components[c].instances for c in set(f.consumers))
+        assert traffic.delivered == pytest.approx(expected, rel=1e-9, abs=1e-6)
+    for load in consumers.values():
+        if load.estimate is not None and any(share.broker == "b2" for share in load.shares):
+            assert load.estimate.broadcast
+
+
+@given(models())
 def test_traffic_is_conserved(m):
     """Identity: for each rate (average, peak), summed over brokers,
     delivered - delivered_to_external == the sum of the consumer loads, and
@@ -391,3 +503,29 @@ def test_traffic_is_conserved(m):
         for t in traffic:
             assert t.messages == pytest.approx(t.produced + t.delivered + 2 * t.replies,
                                                rel=1e-9, abs=1e-6)
+
+
+def test_brokerless_nodes_do_not_add_capacity(write):
+    """`nodes` on a brokerless kind is ignored (B213 says so): capacity is one node's."""
+    from msgarch.analysis.brokerfacts import broker_facts, sized_loads
+    from msgarch.brokers import resolve_profile
+    from msgarch.model.loader import load_model
+
+    model = load_model(str(write("z.msgarch", "broker md : zeromq { nodes 4 }\ncomponent a\n"
+                                               "component b { capacity 1M/s  instances 4 }\nmessage M\n"
+                                               "flow a -> b : M { pattern pubsub  rate 1M/s }\n")))
+    facts = broker_facts(model, lambda name: resolve_profile(model.brokers[name]))
+    _, brokers = sized_loads(model, facts)
+    assert facts["md"].nodes == 1 and brokers["md"].nodes == 1
+    assert brokers["md"].capacity == facts["md"].per_node
+
+
+def test_sns_subscriptions_are_shared_by_instances(write):
+    """SNS delivers once per subscription (an SQS queue, an endpoint), not once per instance."""
+    from msgarch.analysis.brokerfacts import broker_facts
+    from msgarch.brokers import resolve_profile
+    from msgarch.model.loader import load_model
+
+    model = load_model(str(write("s.msgarch", "broker t : sns\nbroker r : redis-pubsub\n")))
+    facts = broker_facts(model, lambda name: resolve_profile(model.brokers[name]))
+    assert not facts["t"].broadcasts and facts["r"].broadcasts

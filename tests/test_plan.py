@@ -150,8 +150,87 @@ def test_plan_and_lint_agree_on_the_growth_runway(run):
     assert runway["first_year_over"] == 2 and runway["needed_that_year"] == 6
     report = api.lint([str(path)], Config(select=("C304",)))
     [finding] = [d for d in report.diagnostics if d.code == "C304"]
-    assert finding.message.startswith("36 x M/M/1 at peak 1450/s")
+    # 36 partitions over 4 consumers: 4 M/M/1 queues (9 partitions each), labelled so.
+    assert finding.message.startswith("4 x M/M/1 at peak 1450/s over 36 partitions")
     assert "year 2" in finding.message and "(6 in all)" in finding.message
+
+
+NO_COMPETING_CONSUMERS = """
+system "Ticks" { growth 30% per year  horizon 4 years  headroom 70% }
+broker bus : redis-pubsub { nodes 3 }
+component pub
+component sub { instances 4  capacity 100/s }
+message Tick { size 100B }
+flow pub -> sub : Tick { via bus  pattern pubsub  rate 60/s  delivery at-most-once }
+"""
+
+
+def test_without_competing_consumers_the_plan_asks_for_a_faster_handler(write, run):
+    path = write("ticks.msgarch", NO_COMPETING_CONSUMERS)
+    data = plan_json(run, path)
+    rows = entries(data, "sub")
+    assert rows[0]["model"] == "4 x M/M/1" and rows[0]["utilisation"] == pytest.approx(0.6)
+    assert rows[0]["capacity_needed_per_instance"] is None
+    assert rows[1]["instances_needed"] == 4
+    assert rows[1]["capacity_needed_per_instance"] == pytest.approx(78 / 0.7, rel=1e-5)
+    broker = [row for row in data["brokers"] if row["broker"] == "bus"][0]
+    assert broker["messages_per_s"] == 60 + 4 * 60  # a copy to every instance
+    text = render_text(_build(path))
+    assert "sub: passes 70% in year 1" in text
+    assert ("more instances do not help (each instance receives every message, as "
+            "redis-pubsub has no competing consumers); a handler faster than 111.4/s by "
+            "year 1") in text
+    assert "capacity >111.4/s" in text
+    assert "every instance receives every message: one M/M/1 per instance" in text
+    # plan and lint agree
+    report = api.lint([str(path)], Config(select=("C304",)))
+    [finding] = report.diagnostics
+    assert "a handler faster than 111.4/s" in finding.message
+
+
+def _long_runs(text: str) -> list[str]:
+    """Digit runs of 9 or more (float noise) and decimals below 0.0001 written out."""
+    import re
+
+    return re.findall(r"\d{9,}|0\.0000\d*", text)
+
+
+@pytest.mark.parametrize("name", ["trading", "order-platform", "iot-telemetry", "celery-tasks"])
+def test_printed_figures_are_rounded(name):
+    model = api.load_one(str(EXAMPLES / f"{name}.msgarch"))
+    profiles = {n: resolve_profile(b) for n, b in model.brokers.items()}
+    data = build(model, profiles.get)
+    for text in (render_text(data), render_markdown(data)):
+        assert not _long_runs(text), _long_runs(text)[:5]
+
+
+def test_tiny_probabilities_and_waits_are_not_long_decimals():
+    # blotter in the trading example: M/M/40 at 1%, P(wait) about 1e-64.
+    model = api.load_one(str(EXAMPLES / "trading.msgarch"))
+    profiles = {n: resolve_profile(b) for n, b in model.brokers.items()}
+    data = build(model, profiles.get)
+    blotter = [row for row in data["components"] if row["component"] == "blotter"][0]
+    assert blotter["p_wait"] < 1e-50  # JSON keeps the float
+    line = next(line for line in render_text(data).splitlines() if line.startswith("blotter "))
+    assert "<0.0001" in line and "<0.001 us" in line
+
+
+def test_huge_inputs_print_exponents_not_float_noise(write, run):
+    source = """
+    broker k : kafka { nodes 3 }
+    component p
+    component c { instances 1  capacity 0.0001/s }
+    message M { size 1KB }
+    flow p -> c : M { via k  pattern queue  rate 1000000000000000/s  partitions 1 }
+    """
+    path = write("huge.msgarch", source)
+    for output_format in ("text", "markdown"):
+        text = run("plan", path, "--format", output_format).output
+        assert not _long_runs(text), _long_runs(text)[:5]
+        assert "1.43e19 partitions" in text and "1e15" in text
+    lint = run("lint", path, "--select", "C301,C303").output
+    assert not _long_runs(lint), _long_runs(lint)[:5]
+    assert "1.43e19 partitions and 1.43e19 consumers" in lint and "2e15/s at peak" in lint
 
 
 def test_external_and_unknown_capacity_are_not_planned(write, run):

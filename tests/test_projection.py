@@ -93,6 +93,95 @@ def test_instances_needed_never_fall_over_the_years(peak, growth):
         assert year.estimate_needed.utilisation < 0.7 or year.estimate_needed.servers == 4
 
 
+def test_labels_count_the_mm1_queues_the_maths_computes():
+    m = model(1200, instances=6, capacity=300, partitions=12)
+    today = consumer(m, 0.2, per_partition={"bus"}).today.estimate
+    assert short_model(today) == "6 x M/M/1"  # 6 consumers holding 2 partitions each
+    assert today.model.startswith("M/M/1 x 6 consumers (12 partitions")
+
+
+def test_partitioned_horizon_needs_more_partitions():
+    m = model(1200, instances=6, capacity=300, partitions=12)
+    projection = consumer(m, 0.2, horizon=5, per_partition={"bus"})
+    assert projection.years[1].instances_needed == 12
+    assert projection.years[1].partitions_needed == 12
+    assert projection.years[-1].partitions_needed == 15
+
+
+def test_the_model_caveat_survives_every_year():
+    m = model(100, instances=4, capacity=100, partitions=2)
+    flows = m.flows + (Flow(id="web->work:M#2", producer="web", consumers=("work",),
+                            message="M", span=SPAN, via="jobs", pattern="queue", rate=75,
+                            peak=150),)
+    m = Model(root=m.root, system=m.system,
+              brokers={**m.brokers, "jobs": Broker("jobs", "rabbitmq", SPAN)},
+              components=m.components, messages=m.messages, kinds={}, flows=flows)
+    projection = consumer(m, 0.2, per_partition={"bus"})
+    caveat = "partitioned and shared flows mixed, modelled as a shared queue (optimistic)"
+    assert all(caveat in year.estimate.model for year in projection.years)
+    assert all(caveat in year.estimate_needed.model for year in projection.years)
+
+
+def broadcast_model(peak: float, instances: int = 4) -> Model:
+    return model(peak, instances=instances, capacity=100,
+                 broker=Broker("bus", "redis-pubsub", SPAN, nodes=3))
+
+
+def test_without_competing_consumers_the_projection_asks_for_a_faster_handler():
+    projection = project_consumer(
+        consumer_loads(broadcast_model(60), broadcast={"bus"})["work"], 0.3, 4, 0.7)
+    assert short_model(projection.today.estimate) == "4 x M/M/1"
+    assert projection.first_year_over == 1
+    assert "redis-pubsub has no competing consumers" in projection.scaling_limit
+    year1 = projection.years[1]
+    assert year1.estimate.utilisation == pytest.approx(0.78)
+    assert year1.instances_needed == 4  # more instances would not lower it
+    assert year1.capacity_needed == pytest.approx(78 / 0.7)
+    assert projection.years[0].capacity_needed is None  # under the headroom today
+
+
+def test_total_order_keeps_the_partitions_and_asks_for_a_faster_handler():
+    m = model(60, instances=2, capacity=100, partitions=1)
+    ordered = m.flows[0].__class__(**{**m.flows[0].__dict__, "ordered": True})
+    m = Model(root=m.root, system=m.system, brokers=m.brokers, components=m.components,
+              messages=m.messages, kinds={}, flows=(ordered,))
+    projection = consumer(m, 0.3, horizon=3, per_partition={"bus"})
+    year1 = projection.years[1]
+    assert year1.partitions_needed == 1 and year1.capacity_needed == pytest.approx(78 / 0.7)
+    assert "total order" in projection.scaling_limit
+    per_key = m.flows[0].__class__(**{**ordered.__dict__, "ordered_by": "account"})
+    m2 = Model(root=m.root, system=m.system, brokers=m.brokers, components=m.components,
+               messages=m.messages, kinds={}, flows=(per_key,))
+    assert consumer(m2, 0.3, horizon=3, per_partition={"bus"}).years[1].partitions_needed == 2
+
+
+@pytest.mark.parametrize("value, text", [
+    (14285714285714286593, "1.43e19"), (14285714286, "1.43e10"), (999_999, "999999"), (12, "12")])
+def test_huge_counts_take_an_exponent(value, text):
+    assert fig.whole(value) == text
+    assert fig.plural(value, "partition") == f"{text} partition{'s' if value != 1 else ''}"
+
+
+def test_huge_and_tiny_figures_are_written_sanely():
+    assert fig.rate(1e15) == "1e15/s" and fig.rate(2e9) == "2e9/s"
+    assert fig.count(2e15) == "2e15" and fig.number(14285714285714286593.0) == "1.43e19"
+    assert fig.percent(1e19) == "1e21%" and fig.percent(3333333333.3) == "3.33e11%"
+    assert fig.percent(1e-9) == "<0.01%"
+    assert fig.probability(1e-64) == "<0.0001" and fig.probability(0.0521) == "0.0521"
+    assert fig.probability(0) == "0" and fig.probability(1) == "1"
+    assert fig.seconds(5e-67) == "<0.001 us" and fig.seconds(2.22e-8) == "0.0222 us"
+    assert fig.number(1e-60) == "1e-60" and fig.number(0.0001) == "0.0001"
+
+
+@given(st.floats(min_value=1e-300, max_value=1e300))
+def test_no_figure_is_a_long_run_of_digits(value):
+    for text in (fig.number(value), fig.rate(value), fig.percent(value), fig.seconds(value),
+                 fig.size(value), fig.probability(min(value, 1.0)), fig.whole(round(value))):
+        digits = max((len(run) for run in "".join(c if c.isdigit() else " " for c in text).split()),
+                     default=0)
+        assert digits <= 10, text
+
+
 @pytest.mark.parametrize("value, text", [
     (1450, "1450/s"), (0.5, "0.5/s"), (20000, "20k/s"), (1.5e6, "1.5M/s"), (40500, "40.5k/s")])
 def test_rates(value, text):

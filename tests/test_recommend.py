@@ -19,7 +19,7 @@ PRIORITY_TTL_QUEUE = """
     flow api -> worker : Job { via q  pattern queue  priority 3  ttl 30s  durable  delivery at-least-once }
     """
 
-JMS_SERVERS = {"activemq", "artemis", "ibm-mq", "jms"}
+JMS_SERVERS = {"activemq", "artemis", "ibm-mq"}
 
 
 def _rank(rec, broker):
@@ -40,9 +40,60 @@ def test_priority_and_ttl_queue_ranks_rabbitmq_and_jms_servers_above_kafka(write
 
 def test_matrix_covers_every_flow_and_every_builtin_broker(write):
     rec = recommend(api.load_one(str(write("jobs.msgarch", PRIORITY_TTL_QUEUE))))
-    assert rec.brokers == builtin_ids()
+    deployable = tuple(b for b in builtin_ids() if b != "jms")
+    assert rec.brokers == deployable
+    assert [r.broker for r in rec.references] == ["jms"]
     assert len(rec.cells) == len(rec.flows) * len(builtin_ids())
-    assert [r.rank for r in rec.ranking] == list(range(1, len(builtin_ids()) + 1))
+    assert [r.rank for r in rec.ranking] == list(range(1, len(deployable) + 1))
+
+
+def test_the_jms_specification_is_a_reference_not_a_ranked_broker(run, write):
+    """`jms` fits this flow (the specification has priorities, TTL and delay), yet it is
+    nothing one deploys: it is judged and shown apart, never ranked."""
+    path = write("jobs.msgarch", PRIORITY_TTL_QUEUE)
+    rec = recommend(api.load_one(str(path)))
+    assert "jms" not in [r.broker for r in rec.ranking]
+    (reference,) = rec.references
+    assert reference.broker == "jms" and "specification" in reference.note
+    assert reference.flows_unmet == 0 and reference.fits_every_flow
+    assert rec.cell("api->worker:Job", "jms").status != fit.NO
+    text = run("recommend", path, "--top", "2").output
+    assert "   ref  jms" in text
+    assert "Reference (not ranked: a specification, not a broker one deploys)" in text
+    assert "  jms (reference):" in text
+    markdown = run("recommend", path, "--format", "markdown").output
+    assert "| *ref* | jms |" in markdown and "## Reference" in markdown
+    data = json.loads(run("recommend", path, "--format", "json").output)
+    assert "jms" not in data["brokers"] and "jms" not in [r["broker"] for r in data["ranking"]]
+    assert [r["broker"] for r in data["reference"]] == ["jms"]
+    assert data["matrix"][0]["reference"]["jms"]["verdict"] in ("fits", "fits with caveat")
+
+
+def test_partial_replay_does_not_fit_a_retention_period(write):
+    """Artemis keeps a number of recent messages (retroactive addresses): not 30 days of them."""
+    rec = recommend(api.load_one(str(write("m.msgarch", """
+        broker bus : artemis
+        component orders
+        component analytics
+        message OrderPlaced { size 1KB }
+        flow orders -> analytics : OrderPlaced { via bus  retention 30d  replay }
+        """))))
+    artemis = next(r for r in rec.ranking if r.broker == "artemis")
+    assert not artemis.fits_every_flow
+    cell = rec.cell("orders->analytics:OrderPlaced", "artemis")
+    (replay,) = cell.unmet
+    assert replay.requirement == "replay" and "a retention of 30 d is not guaranteed" in replay.reason()
+    report = api.lint([str(write("m.msgarch", """
+        broker bus : artemis
+        component orders
+        component analytics
+        message OrderPlaced { size 1KB }
+        flow orders -> analytics : OrderPlaced { via bus  retention 30d  replay }
+        """))], Config(select=("B207",)))
+    (finding,) = report.diagnostics
+    assert replay.reason() in finding.message
+    assert rec.ranking[0].fits_every_flow and rec.ranking[0].broker in {"kafka", "nats-jetstream", "pulsar",
+                                                                          "rabbitmq-stream", "redis-streams"}
 
 
 def test_ranking_puts_brokers_that_fit_every_flow_first_then_fewest_unmet(write):
@@ -134,7 +185,7 @@ def test_top_limits_the_brokers_shown(run, write):
     data = json.loads(run("recommend", path, "--format", "json").output)
     best = [r["broker"] for r in data["ranking"][:3]]
     output = run("recommend", path, "--top", "3").output
-    ranking = output.split("Ranking", 1)[1].split("Reasons", 1)[0]
+    ranking = output.split("Ranking", 1)[1].split("Reference", 1)[0]
     assert [line.split()[1] for line in ranking.strip().splitlines()[1:]] == best
 
 

@@ -2,8 +2,9 @@
 
 One place decides where a broker's per-node throughput comes from (the declared
 `capacity N/s per node`, else the profile's published figure, else unknown), its p99
-latency class, and whether it gives each partition to one consumer, so that the lint
-rules and `msgarch plan` always agree. Profiles are passed in (any object with the
+latency class, whether it gives each partition to one consumer, and whether it has no
+competing consumers at all (every instance of a consumer receives every message), so
+that the lint rules and `msgarch plan` always agree. Profiles are passed in (any object with the
 ``msgarch.brokers.Profile`` accessors), so this module reads no files.
 """
 
@@ -31,6 +32,9 @@ class BrokerFacts:
     latency_source: str
     latency_uncertain: bool
     partitioned: bool  # the broker gives each partition to one consumer
+    broadcasts: bool = False  # no competing consumers: every instance receives every message
+    broadcast_source: str = ""  # the profile fact that says so (patterns.queue)
+    nodes: int = 1  # nodes that carry traffic: declared, else 1; always 1 when brokerless
 
 
 def broker_facts(model: Model, profile_of: Callable[[str], Any | None]) -> dict[str, BrokerFacts]:
@@ -58,15 +62,40 @@ def broker_facts(model: Model, profile_of: Callable[[str], Any | None]) -> dict[
             fact = profile.fact("latency")
             latency_source = fact.cite()
             uncertain = bool(fact.uncertain)
+        broadcasts = _broadcasts(profile)
         facts[name] = BrokerFacts(
             name=name, kind=broker.kind, profile=profile, model=kind_model,
             per_node=per_node, capacity_source=source,
             sized=per_node is not None or kind_model != "managed-service",
             latency_p99=latency, latency_source=latency_source,
             latency_uncertain=uncertain,
-            partitioned=bool(profile is not None and profile.partitioned),
+            partitioned=bool(profile is not None and profile.partitioned) and not broadcasts,
+            broadcasts=broadcasts,
+            broadcast_source=profile.fact("patterns.queue").cite() if broadcasts else "",
+            # a brokerless layer (zeromq, tibco-rv) has no broker nodes: `nodes` is ignored
+            # there (B213 says so), so its capacity is one node's figure
+            nodes=1 if kind_model == "brokerless" else (broker.nodes or 1),
         )
     return facts
+
+
+def _broadcasts(profile: Any | None) -> bool:
+    """The profile says the broker has no competing consumers (``patterns.queue``: no)."""
+    if profile is None or getattr(profile, "model", "") == "managed-service":
+        # a managed service (sns) delivers once per subscription, and a subscription
+        # (an SQS queue, an HTTPS endpoint) is shared by the component's instances
+        return False
+    try:
+        return profile.supports("patterns.queue") == "no"
+    except (KeyError, ValueError, AttributeError):
+        return False
+
+
+def broadcast_brokers(facts: dict[str, BrokerFacts]) -> frozenset[str]:
+    """Names of the brokers that broadcast every message to every instance of a consumer
+    (no competing consumers): their consumers are modelled as one M/M/1 per instance at
+    the full rate, and their traffic counts a delivered copy per instance."""
+    return frozenset(name for name, item in facts.items() if item.broadcasts)
 
 
 def per_partition_brokers(facts: dict[str, BrokerFacts]) -> frozenset[str]:
@@ -77,3 +106,20 @@ def per_partition_brokers(facts: dict[str, BrokerFacts]) -> frozenset[str]:
 def capacities(facts: dict[str, BrokerFacts]) -> dict[str, float | None]:
     """Broker name -> msg/s per node, for ``load.broker_loads``."""
     return {name: item.per_node for name, item in facts.items()}
+
+
+def node_counts(facts: dict[str, BrokerFacts]) -> dict[str, int]:
+    """Broker name -> nodes that carry its traffic, for ``load.broker_loads``."""
+    return {name: item.nodes for name, item in facts.items()}
+
+
+def sized_loads(model: Model, facts: dict[str, BrokerFacts], headroom: float | None = None):
+    """(consumer loads, broker loads) of the model with what the profiles say about each
+    broker: partitions, broadcast to every instance, capacity per node and node count.
+    The one place lint, plan, render and diff size a model from."""
+    from msgarch.analysis.load import broker_loads, consumer_loads
+
+    everyone = broadcast_brokers(facts)
+    consumers = consumer_loads(model, headroom, per_partition=per_partition_brokers(facts), broadcast=everyone)
+    brokers = broker_loads(model, capacities(facts), broadcast=everyone, nodes=node_counts(facts))
+    return consumers, brokers

@@ -9,17 +9,42 @@ from __future__ import annotations
 import math
 
 
+#: Beyond these magnitudes a figure is written with an exponent (1.43e19, 2e-7): written
+#: out in full it is unreadable, and past 2**53 its last digits are float noise.
+LARGE = 1e9
+SMALL = 1e-4
+
+
 def number(value: float, digits: int = 3) -> str:
-    """A number to ``digits`` significant figures, without trailing zeros or an exponent."""
+    """A number to ``digits`` significant figures, without trailing zeros; with an
+    exponent (1.43e19) only when it is at least a billion or below 0.0001."""
     if value == 0 or not math.isfinite(value):
         return "0" if value == 0 else str(value)
     value = stable(value)
+    if abs(value) >= LARGE or abs(value) < SMALL:
+        return scientific(value, digits)
     magnitude = math.floor(math.log10(abs(value)))
     decimals = max(0, digits - 1 - magnitude)
     text = f"{round(value, decimals):.{decimals}f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+def scientific(value: float, digits: int = 3) -> str:
+    """``value`` as mantissa and exponent, to ``digits`` significant figures: 1.43e19, 2e-7."""
+    mantissa, exponent = f"{value:.{max(1, digits) - 1}e}".split("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def whole(value: int | float) -> str:
+    """A count (instances, partitions, nodes): 12, 40000; 1.43e19 from a million up, where
+    the digits of a count computed from floats are noise."""
+    if abs(value) >= 1e6:
+        return scientific(float(value), 3)
+    return str(int(value)) if float(value).is_integer() else number(value)
 
 
 def stable(value: float) -> float:
@@ -29,7 +54,9 @@ def stable(value: float) -> float:
 
 
 def count(value: float) -> str:
-    """A message count or a rate without its unit: 1450, 20k, 1.5M."""
+    """A message count or a rate without its unit: 1450, 20k, 1.5M; 2e15 from a billion up."""
+    if abs(value) >= LARGE:
+        return number(value)
     if abs(value) >= 1e6:
         return f"{number(value / 1e6)}M"
     if abs(value) >= 1e4:
@@ -43,17 +70,34 @@ def rate(value: float) -> str:
 
 
 def percent(value: float) -> str:
-    """A fraction as a percentage, rounded half up: 0.625 -> 63%; small shares keep a decimal."""
+    """A fraction as a percentage, rounded half up: 0.625 -> 63%; small shares keep a
+    decimal (0.4%), tiny ones read <0.01%, and absurd overloads take an exponent (3.33e11%)."""
     scaled = stable(value * 100)
+    if 0 < abs(scaled) < 0.01:
+        return "<0.01%"
     if 0 < abs(scaled) < 1:
         return f"{number(scaled, 2)}%"
+    if abs(scaled) >= 1e6:
+        return f"{scientific(scaled, 3)}%"
     return f"{int(math.floor(scaled + 0.5))}%"
 
 
+def probability(value: float) -> str:
+    """A probability to 3 significant figures: 0.509, 0.0521; below 0.0001 it reads
+    <0.0001 (an M/M/40 at 1% has P(wait) around 1e-64: no one needs those digits)."""
+    if value == 0 or value >= 1:
+        return "0" if value == 0 else "1"
+    if value < 1e-4:
+        return "<0.0001"
+    return number(value, 3)
+
+
 def seconds(value: float) -> str:
-    """A duration: 120 us, 12.3 ms, 4.5 s, 2.5 min, 3 h, 2 d."""
+    """A duration: 120 us, 12.3 ms, 4.5 s, 2.5 min, 3 h, 2 d; below a nanosecond <0.001 us."""
     if value == 0:
         return "0 ms"
+    if value < 1e-9:
+        return "<0.001 us"
     if value < 1e-3:
         return f"{number(value * 1e6)} us"
     if value < 1:
@@ -81,8 +125,8 @@ def bandwidth(value: float) -> str:
 
 
 def plural(n: int, word: str, many: str | None = None) -> str:
-    """'1 instance', '3 instances'."""
-    return f"{n} {word if n == 1 else (many or word + 's')}"
+    """'1 instance', '3 instances'; counts of a million or more take an exponent."""
+    return f"{whole(n)} {word if n == 1 else (many or word + 's')}"
 
 
 def names(items, limit: int = 8) -> str:

@@ -339,6 +339,16 @@ def check_replay(needs: FlowNeeds, profile: Profile) -> Verdict | None:
     hint = {NO: "send it through a log-based broker (a stream) that retains messages, or drop "
                 f"`{prop}` and keep history in a database",
             CAVEAT: "check the replay caveat in the note", FITS: ""}[status]
+    if status == CAVEAT and flow.retention is not None:
+        # Partial replay keeps a bounded set of messages (a number of recent ones, what
+        # fits in memory) or only under a condition: it cannot promise that every message
+        # stays readable for a stated time, so a `retention` duration does not fit.
+        status = NO
+        finding = (f"keeps consumed messages only partially, so a retention of "
+                   f"{human_seconds(flow.retention)} is not guaranteed")
+        hint = ("send it through a log-based broker (a stream) that retains messages for a time, or "
+                "keep history in a database; if the condition in the note does hold for this flow, "
+                "silence this finding with `# msgarch: ignore[B207]`")
     return _verdict(needs, profile, "replay", prop, need, status, finding, fact, hint=hint)
 
 
@@ -346,10 +356,13 @@ def check_max_size(needs: FlowNeeds, profile: Profile) -> Verdict | None:
     message = needs.message
     if message is None:
         return None
-    size = message.max_size if message.max_size is not None else message.size
-    if size is None:
+    # The larger of `size` and `max-size`: a `max-size` written below `size` must not
+    # hide a large message (the structure rules report that contradiction).
+    candidates = [(value, prop) for value, prop in ((message.max_size, "max-size"), (message.size, "size"))
+                  if value is not None]
+    if not candidates:
         return None
-    which = "max-size" if message.max_size is not None else "size"
+    size, which = max(candidates, key=lambda item: item[0])  # ties: max-size, listed first
     need = f"messages of up to {human_bytes(size)} ({message.name} {which})"
     fact = profile.fact("max-message")
     config = fact.value.get("config", "") if isinstance(fact.value, Mapping) else ""
@@ -412,7 +425,7 @@ def check_ordering(needs: FlowNeeds, profile: Profile) -> Verdict | None:
                     f"groups on {key}), enable single active consumer and accept one busy instance, or run "
                     f"one instance of '{component}'")
         elif "key-partitioning" in keeps:
-            hint = (f"declare `ordered by KEY` if order per key is enough"
+            hint = ("declare `ordered by KEY` if order per key is enough"
                     + (", or `partitions 1`" if profile.partitioned else "")
                     + f", or run one instance of '{component}'")
         else:
@@ -521,6 +534,26 @@ def builtin_profiles() -> tuple[Profile, ...]:
     return tuple(load_builtin(kind) for kind in builtin_ids())
 
 
+#: Built-in profiles that describe what a specification alone guarantees, not a broker
+#: one can deploy: a design may be checked against them (`broker b : jms`), but they are
+#: never suggested as an alternative, and `msgarch recommend` shows them apart from the
+#: ranking, as a reference. The value says what the reference is.
+REFERENCE_PROFILES = {
+    "jms": "what the JMS 2.0 specification alone guarantees: a flow that fits it fits every conforming "
+           "JMS provider",
+}
+
+
+def is_reference(profile: Profile) -> bool:
+    """True for a specification-only profile (see ``REFERENCE_PROFILES``)."""
+    return profile.id in REFERENCE_PROFILES
+
+
+def deployable_profiles() -> tuple[Profile, ...]:
+    """The built-in profiles of brokers one can run (every one but the references), sorted by id."""
+    return tuple(profile for profile in builtin_profiles() if not is_reference(profile))
+
+
 def requires_support(profile: Profile, feature: str) -> str:
     """yes / partial / no: how the profile meets one `requires` feature of the system."""
     if feature == "open-source":
@@ -597,7 +630,8 @@ def _alternatives(needs: FlowNeeds, key: str, exclude: str | None = None, requir
                   like: Profile | None = None, limit: int = 2) -> Alternatives:
     """Up to ``limit`` built-in brokers that meet requirement ``key`` of the flow.
 
-    Candidates must fit the requirement (or, when none does, fit it with a caveat); they
+    Only deployable brokers are candidates: a reference profile (``jms``, what the
+    specification alone guarantees) is nothing one can switch to. Candidates must fit the requirement (or, when none does, fit it with a caveat); they
     are ranked by how many of the flow's other requirements they miss, then by the
     system's `requires`, then by closeness to ``like`` (the current broker's profile), so
     that the suggestion changes the design least: the same product family first (nats ->
@@ -610,7 +644,7 @@ def _alternatives(needs: FlowNeeds, key: str, exclude: str | None = None, requir
     shipped = needs.as_shipped()
     requires = tuple(requires)
     ranked = []
-    for profile in builtin_profiles():
+    for profile in deployable_profiles():
         if profile.id == exclude:
             continue
         verdicts = check_all(shipped, profile)

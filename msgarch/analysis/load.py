@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable, Collection, Mapping
 
-from msgarch.analysis.queueing import QueueEstimate, mmc, partitioned
+from msgarch.analysis.queueing import QueueEstimate, broadcast, mmc, partitioned
 from msgarch.model.model import Broker, Flow, Model
 
 #: How long a burst at ``peak`` lasts when nothing says otherwise (L402): one minute.
@@ -15,6 +15,10 @@ BURST_S = 60.0
 #: sqs-fifo per group, rabbitmq single-active-consumer): a collection of broker *names*,
 #: or a test applied to each Broker (so a caller can decide from its kind and version).
 PerPartition = Collection[str] | Callable[[Broker], bool]
+
+#: Which brokers have no competing consumers (redis-pubsub, tibco-rv, sns): every instance
+#: connection of a consumer receives every message. Same two forms as ``PerPartition``.
+Broadcast = Collection[str] | Callable[[Broker], bool]
 
 LOAD_MODEL = ("lambda = sum of delivered rates (pubsub: the full rate to each subscribing "
               "component; queue and request-reply: one copy, shared by the instances of "
@@ -31,6 +35,8 @@ class FlowShare:
     rate: float | None  # msg/s delivered, average; None when the flow has no rate
     peak: float | None  # msg/s delivered at peak; None when the flow has neither
     partitions: int | None  # set when the broker gives each partition to one consumer
+    broadcast: bool = False  # the broker has no competing consumers: every instance gets it all
+    total_order: bool = False  # `ordered` without `by`: one order for the whole flow
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,7 @@ class BacklogEstimate:
     capacity: float  # msg/s the working consumers process together
     backlog: float  # messages queued when the burst ends
     drain_s: float | None  # None: the average rate alone keeps it from draining
+    per_instance: bool = False  # broadcast group: every figure is one instance's
 
 
 def delivery_shares(model: Model, flow: Flow) -> dict[str, float]:
@@ -191,23 +198,31 @@ def delivery_shares(model: Model, flow: Flow) -> dict[str, float]:
 
 
 def consumer_loads(model: Model, headroom: float | None = None,
-                   per_partition: PerPartition = ()) -> dict[str, ConsumerLoad]:
+                   per_partition: PerPartition = (),
+                   broadcast: Broadcast = ()) -> dict[str, ConsumerLoad]:
     """The load on every non-external component that receives at least one resolved flow.
 
     mu is the component's ``capacity`` and c its ``instances``; a capacity that is unset
-    or not positive counts as unknown. When every flow into the component passes through
-    a ``per_partition`` broker and declares ``partitions``, the queue is one M/M/1 per
-    partition (their partitions pooled, assumed evenly loaded); otherwise it is M/M/c,
+    or not positive counts as unknown. When a flow into the component passes through a
+    ``broadcast`` broker (no competing consumers), every instance receives every one of
+    its messages whatever the pattern: the queue is one M/M/1 per instance at the full
+    rate (other flows split evenly over the instances). Otherwise, when every flow
+    passes through a ``per_partition`` broker and declares ``partitions``, it is one
+    M/M/1 per partition (their partitions pooled, assumed evenly loaded); else M/M/c,
     and the model string says when partitions were ignored. Replies of request-reply
     flows are not counted as work for the requester. Keys are sorted.
     """
     limit = model.system.headroom if headroom is None else headroom
-    is_per_partition = _per_partition_test(model, per_partition)
+    is_per_partition = _broker_test(model, per_partition)
+    is_broadcast = _broker_test(model, broadcast)
     shares: dict[str, list[FlowShare]] = {}
     for flow in _resolved_flows(model):
+        everyone = is_broadcast(flow.via)
         partitions = (flow.partitions if flow.partitions and flow.partitions > 0
-                      and is_per_partition(flow.via) else None)
-        for name, share in delivery_shares(model, flow).items():
+                      and is_per_partition(flow.via) and not everyone else None)
+        delivered = (dict.fromkeys(flow.consumers, 1.0) if everyone
+                     else delivery_shares(model, flow))
+        for name, share in delivered.items():
             if model.components[name].external:
                 continue
             shares.setdefault(name, []).append(FlowShare(
@@ -215,30 +230,38 @@ def consumer_loads(model: Model, headroom: float | None = None,
                 rate=None if flow.rate is None else flow.rate * share,
                 peak=None if flow.peak_rate is None else flow.peak_rate * share,
                 partitions=partitions,
+                broadcast=everyone,
+                total_order=flow.ordered and not flow.ordered_by,
             ))
     return {name: _consumer_load(model, name, tuple(shares[name]), limit, is_per_partition)
             for name in sorted(shares)}
 
 
 def broker_loads(model: Model,
-                 capacity_per_node: Mapping[str, float | None] | None = None
-                 ) -> dict[str, BrokerLoad]:
+                 capacity_per_node: Mapping[str, float | None] | None = None,
+                 broadcast: Broadcast = (),
+                 nodes: Mapping[str, int] | None = None) -> dict[str, BrokerLoad]:
     """Traffic through every broker of the model, keyed and sorted by broker name.
 
     Messages in + out = produced + delivered copies (rate x consumer components for
-    pubsub, x1 for queue and request-reply). A request-reply flow also carries its reply
+    pubsub, x1 for queue and request-reply; on a ``broadcast`` broker, without competing
+    consumers, x the instances of every consumer component, since each instance
+    connection receives its own copy). A request-reply flow also carries its reply
     back through the same broker: one more produce and one more delivery per request.
     The model does not declare reply messages, so a reply is taken to be as large as
     its request. Bytes/s = messages x message size; a flow whose size is unknown makes
     the broker's bytes unknown (listed in ``unsized_flows``). ``capacity_per_node`` maps
     broker names to msg/s per node (the profile's figure); a broker's own
     ``capacity_per_node`` overrides it. Storage counts retained flows only:
-    average rate x size x retention x replication.
+    average rate x size x retention x replication. ``nodes`` maps broker names to the
+    nodes that carry traffic (default: the declared ``nodes``, else 1).
     """
     capacities = capacity_per_node or {}
+    is_broadcast = _broker_test(model, broadcast)
     traffic: dict[str, list[FlowTraffic]] = {name: [] for name in model.brokers}
     for flow in _resolved_flows(model):
-        shares = delivery_shares(model, flow)
+        shares = ({name: float(_instances(model, name)) for name in dict.fromkeys(flow.consumers)}
+                  if is_broadcast(flow.via) else delivery_shares(model, flow))
         traffic[flow.via].append(FlowTraffic(
             flow=flow.id, broker=flow.via,
             copies=sum(shares.values()),
@@ -248,8 +271,9 @@ def broker_loads(model: Model,
             message_size=model.messages[flow.message].size,
             rate=flow.rate, peak=flow.peak_rate, retention=flow.retention,
         ))
+    node_counts = nodes or {}
     return {name: _broker_load(model.brokers[name], tuple(traffic[name]),
-                               capacities.get(name))
+                               capacities.get(name), is_broadcast(name), node_counts.get(name))
             for name in sorted(model.brokers)}
 
 
@@ -356,25 +380,39 @@ def consumer_backlog(load: ConsumerLoad, burst_s: float = BURST_S) -> BacklogEst
 
     The burst is every flow into the component at peak at once; the average rate uses a
     flow's peak when it has no rate (conservative). The capacity is the working consumers
-    (for partitions: those holding a partition) times mu.
+    (for partitions: those holding a partition) times mu. In a broadcast group every
+    instance receives every message, so the figures are one instance's: its arrivals
+    against its own mu (``per_instance``).
     """
     estimate = load.estimate
     if estimate is None:
         return None
-    average = sum(share.rate if share.rate is not None else (share.peak or 0.0)
-                  for share in load.shares)
-    capacity = estimate.servers * estimate.service_rate
-    backlog = max(0.0, load.peak - capacity) * burst_s
+    averages = [(share, share.rate if share.rate is not None else (share.peak or 0.0))
+                for share in load.shares]
+    if estimate.broadcast:
+        instances = estimate.consumers
+        average = sum(rate if share.broadcast else rate / instances for share, rate in averages)
+        peak = estimate.arrival_rate
+        capacity = estimate.service_rate
+        how = (f"burst at peak for {burst_s:g} s builds (peak - mu) x T messages at each "
+               f"instance, drained at mu - average rate")
+    else:
+        average = sum(rate for _, rate in averages)
+        peak = load.peak
+        capacity = estimate.servers * estimate.service_rate
+        how = (f"burst at peak for {burst_s:g} s builds (peak - c*mu) x T messages, "
+               f"drained at c*mu - average rate")
+    backlog = max(0.0, peak - capacity) * burst_s
     return BacklogEstimate(
-        model=(f"burst at peak for {burst_s:g} s builds (peak - c*mu) x T messages, "
-               f"drained at c*mu - average rate; c*mu from {estimate.model}"),
+        model=f"{how}; {'mu' if estimate.broadcast else 'c*mu'} from {estimate.model}",
         component=load.component,
         burst_s=burst_s,
-        peak_rate=load.peak,
+        peak_rate=peak,
         average_rate=average,
         capacity=capacity,
         backlog=backlog,
-        drain_s=backlog_drain_time(load.peak, average, capacity, burst_s),
+        drain_s=backlog_drain_time(peak, average, capacity, burst_s),
+        per_instance=estimate.broadcast,
     )
 
 
@@ -388,7 +426,24 @@ def _consumer_load(model: Model, name: str, shares: tuple[FlowShare, ...], headr
     estimate = at_rate = None
     if capacity is not None:
         partitions = [share.partitions for share in shares]
-        if all(partitions):
+        if any(share.broadcast for share in shares):
+            reason = _broadcast_reason(model, shares)
+
+            def split(at_peak: bool) -> tuple[float, float]:
+                everyone = other = 0.0
+                for share in shares:
+                    rate = share.peak if at_peak else share.rate
+                    if share.broadcast:
+                        everyone += rate or 0.0
+                    else:
+                        other += rate or 0.0
+                return everyone, other
+
+            everyone, other = split(True)
+            estimate = broadcast(everyone, capacity, instances, headroom, other, reason)
+            everyone, other = split(False)
+            at_rate = broadcast(everyone, capacity, instances, headroom, other, reason)
+        elif all(partitions):
             total = sum(partitions)
             note = "" if len(shares) == 1 else f"; partitions of {len(shares)} flows pooled"
             estimate = _with_note(partitioned(peak, capacity, instances, total, headroom), note)
@@ -413,6 +468,15 @@ def _consumer_load(model: Model, name: str, shares: tuple[FlowShare, ...], headr
     )
 
 
+def _broadcast_reason(model: Model, shares: tuple[FlowShare, ...]) -> str:
+    """'redis-pubsub has no competing consumers', naming the kinds of the brokers."""
+    kinds = list(dict.fromkeys(model.brokers[share.broker].kind for share in shares
+                               if share.broadcast))
+    if len(kinds) == 1:
+        return f"{kinds[0]} has no competing consumers"
+    return ", ".join(kinds[:-1]) + f" and {kinds[-1]} have no competing consumers"
+
+
 def _shared_queue_note(shares: tuple[FlowShare, ...],
                        is_per_partition: Callable[[str], bool]) -> str:
     """Why a component behind a per-partition broker was still modelled as M/M/c."""
@@ -425,12 +489,13 @@ def _shared_queue_note(shares: tuple[FlowShare, ...],
 
 
 def _with_note(estimate: QueueEstimate, note: str) -> QueueEstimate:
-    return replace(estimate, model=estimate.model + note) if note else estimate
+    return replace(estimate, model=estimate.model + note, note=note) if note else estimate
 
 
 def _broker_load(broker: Broker, flows: tuple[FlowTraffic, ...],
-                 profile_capacity: float | None) -> BrokerLoad:
-    nodes = broker.nodes or 1
+                 profile_capacity: float | None, broadcasts: bool = False,
+                 node_count: int | None = None) -> BrokerLoad:
+    nodes = node_count if node_count is not None else (broker.nodes or 1)
     replication = broker.replication or 1
     per_node = broker.capacity_per_node if broker.capacity_per_node is not None else (
         profile_capacity)
@@ -438,13 +503,16 @@ def _broker_load(broker: Broker, flows: tuple[FlowTraffic, ...],
     average = _traffic(flows, at_peak=False)
     peak = _traffic(flows, at_peak=True)
     retained = [flow for flow in flows if flow.retention]
+    everyone = ("; no competing consumers on this broker: x the instances of each"
+                if broadcasts else "")
     unknown = tuple(flow.flow for flow in retained
                     if flow.rate is None or flow.message_size is None)
     storage = None if unknown else sum(
         flow.rate * flow.message_size * flow.retention * replication
         for flow in retained)
     return BrokerLoad(
-        model=("messages = produced + delivered copies (pubsub: x consumer components) "
+        model=("messages = produced + delivered copies (pubsub: x consumer components"
+               f"{everyone}) "
                "+ 2 per reply (request-reply; reply as large as its request); bytes = "
                "messages x message size; utilisation = peak messages / (nodes x capacity "
                "per node); storage = rate x size x retention x replication"),
@@ -506,8 +574,8 @@ def _instances(model: Model, name: str) -> int:
     return max(component.instances, 1) if component is not None else 1
 
 
-def _per_partition_test(model: Model, per_partition: PerPartition) -> Callable[[str], bool]:
-    """Turn either form of ``per_partition`` into a test on a broker name."""
+def _broker_test(model: Model, per_partition: PerPartition) -> Callable[[str], bool]:
+    """Turn either form of ``per_partition`` (or ``broadcast``) into a test on a broker name."""
     if callable(per_partition):
         return lambda name: name in model.brokers and bool(per_partition(model.brokers[name]))
     names = frozenset(per_partition)

@@ -1,30 +1,45 @@
 """Consumer and broker loads projected year by year over the horizon (C304, `msgarch plan`).
 
 Composes the other analysers: the load of a consumer component (``load.ConsumerLoad``)
-is grown by ``growth.grown`` and re-run through the same queueing model (M/M/c, or one
-M/M/1 per partition) with today's instances, so each year carries the utilisation and
-waits the deployment of today would see, and the instances that keep it under the
-headroom. A broker (``load.BrokerLoad``) is projected by ``growth.project`` for its
-throughput and for its retained storage. Pure data; nothing is printed.
+is grown by ``growth.grown`` and re-run through the same queueing model (M/M/c, one
+M/M/1 per partition, or one M/M/1 per instance where every instance receives every
+message) with today's instances, so each year carries the utilisation and waits the
+deployment of today would see, and the instances (or partitions) that keep it under the
+headroom; where no count can (a broker without competing consumers, or partitions that
+a totally ordered flow cannot gain), the capacity per instance that would. A broker
+(``load.BrokerLoad``) is projected by ``growth.project`` for its throughput and for its
+retained storage. Pure data; nothing is printed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from msgarch.analysis.figures import stable
 from msgarch.analysis.growth import GrowthProjection, grown, project, years_until
 from msgarch.analysis.load import BrokerLoad, ConsumerLoad
-from msgarch.analysis.queueing import QueueEstimate, mmc, partitioned
+from msgarch.analysis.queueing import QueueEstimate, broadcast, mmc, partitioned
 
 GROWTH_MODEL = "compound growth: load in year t = load now x (1 + g)^t"
 
 
 def short_model(estimate: QueueEstimate) -> str:
-    """'M/M/4' for a shared queue, '12 x M/M/1' for one queue per partition."""
+    """'M/M/4' for a shared queue; 'N x M/M/1' for the N M/M/1 queues the estimate
+    computes: one per partition, one per consumer when consumers hold several partitions
+    (6 x M/M/1 for 12 partitions over 6 consumers), one per instance on a broker without
+    competing consumers."""
+    if estimate.broadcast:
+        return f"{estimate.consumers} x M/M/1"
     if estimate.partitions is not None:
-        return f"{estimate.partitions} x M/M/1"
+        return f"{estimate.servers} x M/M/1"
     return f"M/M/{estimate.servers}"
+
+
+def total_order_flows(load: ConsumerLoad) -> tuple[str, ...]:
+    """The partitioned flows into the component that are `ordered` without `by`: their
+    order is one sequence, so their partitions cannot be added."""
+    return tuple(share.flow for share in load.shares
+                 if share.total_order and share.partitions is not None)
 
 
 @dataclass(frozen=True)
@@ -37,6 +52,9 @@ class ConsumerYear:
     instances_needed: int  # to stay under headroom; never fewer than today's
     partitions_needed: int | None  # partitioned groups: fewest partitions that fit
     estimate_needed: QueueEstimate  # with ``instances_needed`` (and ``partitions_needed``)
+    #: Set when no count of instances (or partitions) keeps it under headroom: the msg/s
+    #: one instance must process to do so, with today's instances (``scaling_limit`` says why).
+    capacity_needed: float | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +70,9 @@ class ConsumerProjection:
     years: tuple[ConsumerYear, ...]  # 0..horizon
     years_until: float | None  # to utilisation = headroom with today's instances
     first_year_over: int | None  # first year at or over headroom; None: stays under
+    #: Why more instances (or partitions) may not help, "" when they do: every instance
+    #: receives every message, or a flow needs one total order over its partitions.
+    scaling_limit: str = ""
 
     @property
     def today(self) -> ConsumerYear:
@@ -87,12 +108,21 @@ class BrokerProjection:
     storage: GrowthProjection | None  # None without storage per node or a storage figure
 
 
-def _estimate_like(today: QueueEstimate, arrival: float, instances: int,
+def _estimate_like(today: QueueEstimate, arrival: float, scale: float, instances: int,
                    partitions: int | None, headroom: float) -> QueueEstimate:
-    if today.partitions is not None:
-        return partitioned(arrival, today.service_rate, instances, partitions or today.partitions,
-                           headroom)
-    return mmc(arrival, today.service_rate, instances, headroom)
+    """Today's model at another load (``arrival`` in all, ``scale`` x today's) and count,
+    with today's caveats."""
+    if today.broadcast:
+        estimate = broadcast(today.broadcast_rate * scale, today.service_rate, instances,
+                             headroom, today.shared_rate * scale, today.broadcast_reason)
+    elif today.partitions is not None:
+        estimate = partitioned(arrival, today.service_rate, instances,
+                               partitions or today.partitions, headroom)
+    else:
+        estimate = mmc(arrival, today.service_rate, instances, headroom)
+    if today.note:
+        estimate = replace(estimate, model=estimate.model + today.note, note=today.note)
+    return estimate
 
 
 def project_consumer(load: ConsumerLoad, growth: float, horizon: int,
@@ -101,23 +131,39 @@ def project_consumer(load: ConsumerLoad, growth: float, horizon: int,
     today = load.estimate
     if today is None or load.capacity is None:
         return None
+    ordered = total_order_flows(load) if today.partitions is not None else ()
+    limit = ""
+    if today.broadcast:
+        limit = f"each instance receives every message, as {today.broadcast_reason}"
+    elif ordered:
+        limit = (f"more partitions would break the total order that `ordered` asks of "
+                 f"{', '.join(ordered)}")
     years = []
     for year in range(horizon + 1):
         arrival = grown(load.peak, growth, year)
-        estimate = _estimate_like(today, arrival, load.instances, None, headroom)
-        if estimate.partitions is None:
+        scale = grown(1.0, growth, year)
+        estimate = _estimate_like(today, arrival, scale, load.instances, None, headroom)
+        capacity_needed = None
+        if estimate.servers_needed is None and (estimate.broadcast or ordered):
+            # No count helps: every instance receives it all, or partitions are fixed.
+            needed, partitions_needed = load.instances, estimate.partitions
+            capacity_needed = estimate.service_rate_needed
+            at_needed = estimate
+        elif estimate.partitions is None:
             needed = max(load.instances, estimate.servers_needed or load.instances)
             partitions_needed = None
-            at_needed = _estimate_like(today, arrival, needed, None, headroom)
+            at_needed = _estimate_like(today, arrival, scale, needed, None, headroom)
         elif estimate.servers_needed is not None:
             needed = max(load.instances, estimate.servers_needed)
             partitions_needed = estimate.partitions
-            at_needed = _estimate_like(today, arrival, needed, None, headroom)
+            at_needed = _estimate_like(today, arrival, scale, needed, None, headroom)
         else:  # the partitions themselves are too few: one consumer per (new) partition
             partitions_needed = estimate.partitions_needed or estimate.partitions
             needed = max(load.instances, partitions_needed)
-            at_needed = _estimate_like(today, arrival, needed, partitions_needed, headroom)
-        years.append(ConsumerYear(year, arrival, estimate, needed, partitions_needed, at_needed))
+            at_needed = _estimate_like(today, arrival, scale, needed, partitions_needed,
+                                       headroom)
+        years.append(ConsumerYear(year, arrival, estimate, needed, partitions_needed, at_needed,
+                                  capacity_needed))
     first = next((y.year for y in years if stable(y.estimate.utilisation) >= headroom), None)
     utilisation = today.utilisation
     until = None
@@ -137,6 +183,7 @@ def project_consumer(load: ConsumerLoad, growth: float, horizon: int,
         years=tuple(years),
         years_until=until,
         first_year_over=first,
+        scaling_limit=limit,
     )
 
 

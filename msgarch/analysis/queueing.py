@@ -1,4 +1,4 @@
-"""Queueing maths: Erlang B and C, M/M/c and per-partition M/M/1 estimates for consumers."""
+"""Queueing maths: Erlang B and C, M/M/c, per-partition and per-instance M/M/1 estimates."""
 
 from __future__ import annotations
 
@@ -19,6 +19,9 @@ class QueueEstimate:
     waits, ``p_wait`` 1 and the rate at which its backlog grows. Waits are never negative
     or infinite. For a partitioned group every per-server figure (utilisation, waits,
     queue length, spare rate) is the busiest consumer's: the one holding most partitions.
+    For a broadcast group (a broker without competing consumers, where every instance
+    receives every message) they are any one instance's, ``arrival_rate`` is what each
+    instance receives, and ``broadcast_rate`` is set.
     """
 
     model: str
@@ -40,6 +43,21 @@ class QueueEstimate:
     headroom: float
     service_time_s: float  # 1/mu
     spare_rate: float  # c*mu - lambda of the modelled servers; <= 0 when unstable
+    note: str = ""  # caveats appended to ``model`` by the caller (kept when re-run)
+    broadcast_rate: float | None = None  # broadcast groups: msg/s every instance receives
+    shared_rate: float = 0.0  # broadcast groups: msg/s of other flows, split over instances
+    broadcast_reason: str = ""  # broadcast groups: why (which brokers have no competing consumers)
+
+    @property
+    def broadcast(self) -> bool:
+        """Every instance receives every message: more instances never lower the load."""
+        return self.broadcast_rate is not None
+
+    @property
+    def service_rate_needed(self) -> float:
+        """The capacity per consumer above which the busiest one stays under headroom
+        with today's consumers (and partitions): what a faster handler must reach."""
+        return self.utilisation * self.service_rate / self.headroom
 
     @property
     def response_mean_s(self) -> float | None:
@@ -185,13 +203,16 @@ def partitioned(arrival_rate: float, service_rate: float, consumers: int, partit
                  for held, count in _partitions_held(partitions, consumers))
     needed = _consumers_needed(arrival_rate, service_rate, partitions, headroom)
     idle = consumers - servers
-    holding = "" if consumers >= partitions else (
-        f", busiest consumer holds {math.ceil(partitions / consumers)}")
-    idle_note = f", {idle} consumer{'s' if idle != 1 else ''} idle" if idle else ""
+    if consumers >= partitions:  # one queue per partition, each with a consumer of its own
+        idle_note = f", {idle} consumer{'s' if idle != 1 else ''} idle" if idle else ""
+        queues = (f"M/M/1 x {partitions} partition{'s' if partitions != 1 else ''} "
+                  f"(one consumer {'each' if partitions != 1 else 'in use'}{idle_note})")
+    else:  # one queue per consumer, fed by the partitions it holds
+        queues = (f"M/M/1 x {consumers} consumer{'s' if consumers != 1 else ''} "
+                  f"({partitions} partitions, the busiest consumer holds "
+                  f"{math.ceil(partitions / consumers)})")
     return QueueEstimate(
-        model=(f"M/M/1 x {partitions} partitions ({servers} consumer"
-               f"{'s' if servers != 1 else ''} in use{idle_note}{holding}), "
-               f"{ASSUMPTIONS}, keys spread evenly over partitions"),
+        model=f"{queues}, {ASSUMPTIONS}, keys spread evenly over partitions",
         servers=servers,
         consumers=consumers,
         partitions=partitions,
@@ -212,6 +233,76 @@ def partitioned(arrival_rate: float, service_rate: float, consumers: int, partit
         service_time_s=1.0 / service_rate,
         spare_rate=float(spare),
     )
+
+
+def broadcast(broadcast_rate: float, service_rate: float, instances: int,
+              headroom: float = DEFAULT_HEADROOM, shared_rate: float = 0.0,
+              reason: str = "the broker has no competing consumers") -> QueueEstimate:
+    """A group on a broker without competing consumers: one M/M/1 per instance.
+
+    Every instance connection receives every message of ``broadcast_rate``, so each one
+    is an M/M/1 at the full rate and adding instances never lowers it; ``shared_rate``
+    (flows through brokers with competing consumers, if any) is split evenly over the
+    instances. ``servers_needed`` is the fewest instances that fit (1 when only broadcast
+    flows arrive and they fit), None when no count does: the broadcast part alone is
+    at or over the headroom. ``reason`` says why, in the model string.
+    """
+    _check_number("broadcast rate", broadcast_rate, positive=False)
+    _check_number("shared rate", shared_rate, positive=False)
+    _check_number("service rate", service_rate)
+    _check_count("instances", instances)
+    _check_headroom(headroom)
+    each = broadcast_rate + shared_rate / instances
+    rho = each / service_rate
+    spare = service_rate - each
+    stable = rho < 1.0
+    wait_mean = rho / spare if stable else None
+    who = (f"each of the {instances} instances receives every message" if instances != 1
+           else "the one instance receives every message, as would each added one")
+    split = ", other flows split evenly over the instances" if shared_rate > 0 else ""
+    return QueueEstimate(
+        model=(f"M/M/1 per instance ({instances} x M/M/1): {who} ({reason}){split}, "
+               f"{ASSUMPTIONS}"),
+        servers=instances,
+        consumers=instances,
+        partitions=None,
+        arrival_rate=float(each),
+        service_rate=float(service_rate),
+        utilisation=rho,
+        stable=stable,
+        p_wait=min(rho, 1.0),
+        wait_mean_s=wait_mean,
+        wait_p99_s=wait_quantile(rho, spare) if stable else None,
+        queue_length_mean=None if wait_mean is None else each * wait_mean,
+        backlog_growth_per_s=instances * max(0.0, float(-spare)),
+        servers_needed=_instances_needed(broadcast_rate, shared_rate, service_rate, headroom),
+        servers_for_stability=_instances_needed(broadcast_rate, shared_rate, service_rate, 1.0),
+        partitions_needed=None,
+        headroom=headroom,
+        service_time_s=1.0 / service_rate,
+        spare_rate=float(spare),
+        broadcast_rate=float(broadcast_rate),
+        shared_rate=float(shared_rate),
+        broadcast_reason=reason,
+    )
+
+
+def _instances_needed(broadcast_rate: float, shared_rate: float, service_rate: float,
+                      limit: float) -> int | None:
+    """Fewest instances c with (broadcast + shared/c) / mu < limit; None when none does."""
+    room = limit * service_rate - broadcast_rate
+    if broadcast_rate / service_rate >= limit or room <= 0:
+        return None
+    if shared_rate == 0:
+        return 1
+    count = max(1, math.floor(shared_rate / room) + 1)
+    if shared_rate / room >= 2 ** 52:
+        return count
+    while (broadcast_rate + shared_rate / count) / service_rate >= limit:
+        count += 1
+    while count > 1 and (broadcast_rate + shared_rate / (count - 1)) / service_rate < limit:
+        count -= 1
+    return count
 
 
 def _partitions_held(partitions: int, consumers: int) -> list[tuple[int, int]]:

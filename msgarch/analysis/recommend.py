@@ -9,6 +9,11 @@ fails, and fits with caveat when one has a caveat.
 Ranking (analysis.md): brokers that fit every flow first, then fewer flows unmet, then
 fewer requirements unmet; ties broken by the system's `requires` list (features missing,
 then met only partially), then fewer caveats, then id.
+
+Reference profiles (`fit.REFERENCE_PROFILES`: ``jms``, what the JMS 2.0 specification
+alone guarantees) are judged like the others but are not ranked: no one deploys "JMS",
+so ranking it first would recommend nothing. They are shown apart, after the ranked
+brokers, as a reference column: a flow that fits ``jms`` fits every conforming provider.
 """
 
 from __future__ import annotations
@@ -81,14 +86,31 @@ class Ranked:
 
 
 @dataclass(frozen=True)
+class Reference:
+    """A reference profile (a specification, not a broker): judged, counted, never ranked."""
+
+    broker: str
+    name: str
+    note: str  # what the reference is, from fit.REFERENCE_PROFILES
+    fits_every_flow: bool
+    flows_fit: int
+    flows_with_caveat: int
+    flows_unmet: int
+    requirements_unmet: int
+    caveats: int
+    requires: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class Recommendation:
     model: str  # path of the model's root file
     basis: str
     requires: tuple[str, ...]
     flows: tuple[FlowRow, ...]
-    brokers: tuple[str, ...]  # every built-in profile id, sorted
-    cells: dict  # (flow id, broker id) -> Cell
+    brokers: tuple[str, ...]  # the ranked (deployable) built-in profile ids, sorted
+    cells: dict  # (flow id, broker id) -> Cell, for ranked brokers and references alike
     ranking: tuple[Ranked, ...]
+    references: tuple[Reference, ...] = ()  # reference profiles, by id: shown apart, not ranked
 
     def cell(self, flow: str, broker: str) -> Cell:
         return self.cells[(flow, broker)]
@@ -106,7 +128,8 @@ def _flow_row(flow: Flow, model: Model, verdicts: tuple[fit.Verdict, ...]) -> Fl
 
 
 def recommend(model: Model, profiles: tuple[Profile, ...] | None = None) -> Recommendation:
-    """The flows x brokers matrix and the ranking for ``model``."""
+    """The flows x brokers matrix and the ranking for ``model``; reference profiles are
+    judged too but kept out of the ranking (``Recommendation.references``)."""
     profiles = fit.builtin_profiles() if profiles is None else profiles
     requires = tuple(model.system.requires)
     cells: dict[tuple[str, str], Cell] = {}
@@ -118,12 +141,19 @@ def recommend(model: Model, profiles: tuple[Profile, ...] | None = None) -> Reco
             cells[(flow.id, cell.broker)] = cell
         rows.append(_flow_row(flow, model, judged[0].verdicts if judged else ()))
     scored = []
+    references = []
     for profile in profiles:
         mine = [cells[(row.id, profile.id)] for row in rows]
         unmet_flows = sum(1 for c in mine if c.status == fit.NO)
         unmet_reqs = sum(len(c.unmet) for c in mine)
         caveats = sum(len(c.caveats) for c in mine)
         support = tuple((feature, fit.requires_support(profile, feature)) for feature in requires)
+        if fit.is_reference(profile):
+            references.append(Reference(
+                profile.id, profile.name, fit.REFERENCE_PROFILES[profile.id], unmet_flows == 0,
+                sum(1 for c in mine if c.status == fit.FITS), sum(1 for c in mine if c.status == fit.CAVEAT),
+                unmet_flows, unmet_reqs, caveats, support))
+            continue
         key = (unmet_flows > 0, unmet_flows, unmet_reqs,
                sum(1 for _, s in support if s == "no"), sum(1 for _, s in support if s == "partial"),
                caveats, profile.id)
@@ -134,7 +164,9 @@ def recommend(model: Model, profiles: tuple[Profile, ...] | None = None) -> Reco
                sum(1 for c in mine if c.status == fit.FITS), sum(1 for c in mine if c.status == fit.CAVEAT),
                unmet_flows, unmet_reqs, caveats, support)
         for rank, (_, profile, mine, unmet_flows, unmet_reqs, caveats, support) in enumerate(scored, 1))
-    return Recommendation(model.root, BASIS, requires, tuple(rows), tuple(p.id for p in profiles), cells, ranking)
+    ranked_ids = tuple(sorted(item[1].id for item in scored))
+    return Recommendation(model.root, BASIS, requires, tuple(rows), ranked_ids, cells, ranking,
+                          tuple(sorted(references, key=lambda r: r.broker)))
 
 
 def _verdict_data(verdict: fit.Verdict) -> dict:
@@ -152,8 +184,14 @@ def _verdict_data(verdict: fit.Verdict) -> dict:
     return data
 
 
+def _cell_data(cell: Cell) -> dict:
+    return {"verdict": cell.label, "requirements": [_verdict_data(v) for v in cell.verdicts]}
+
+
 def to_data(rec: Recommendation) -> dict:
-    """The recommendation as plain JSON-ready data: {"model", "basis", "matrix", "ranking"}."""
+    """The recommendation as plain JSON-ready data: {"model", "basis", "requires", "brokers",
+    "matrix", "ranking", "reference"}; each matrix row has the ranked brokers under "brokers"
+    and the reference profiles (not ranked) under "reference"."""
     matrix = []
     for row in rec.flows:
         matrix.append({
@@ -161,13 +199,8 @@ def to_data(rec: Recommendation) -> dict:
             "via": row.via,
             "current": row.current_kind,
             "needs": list(row.needs),
-            "brokers": {
-                broker: {
-                    "verdict": rec.cell(row.id, broker).label,
-                    "requirements": [_verdict_data(v) for v in rec.cell(row.id, broker).verdicts],
-                }
-                for broker in rec.brokers
-            },
+            "brokers": {broker: _cell_data(rec.cell(row.id, broker)) for broker in rec.brokers},
+            "reference": {ref.broker: _cell_data(rec.cell(row.id, ref.broker)) for ref in rec.references},
         })
     ranking = [{
         "rank": r.rank,
@@ -181,5 +214,17 @@ def to_data(rec: Recommendation) -> dict:
         "caveats": r.caveats,
         "requires": {feature: support for feature, support in r.requires},
     } for r in rec.ranking]
+    reference = [{
+        "broker": r.broker,
+        "name": r.name,
+        "note": r.note,
+        "fits_every_flow": r.fits_every_flow,
+        "flows_fit": r.flows_fit,
+        "flows_with_caveat": r.flows_with_caveat,
+        "flows_unmet": r.flows_unmet,
+        "requirements_unmet": r.requirements_unmet,
+        "caveats": r.caveats,
+        "requires": {feature: support for feature, support in r.requires},
+    } for r in rec.references]
     return {"model": rec.model, "basis": rec.basis, "requires": list(rec.requires),
-            "brokers": list(rec.brokers), "matrix": matrix, "ranking": ranking}
+            "brokers": list(rec.brokers), "matrix": matrix, "ranking": ranking, "reference": reference}

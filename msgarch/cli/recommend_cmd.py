@@ -25,7 +25,9 @@ def recommend(path, output_format, top):
     For each flow and broker: fits, fits with caveat, or does not fit, per requirement,
     with the profile fact behind each verdict. Brokers that fit every flow rank first,
     then those missing the fewest flows and requirements; ties follow the system's
-    `requires` list.
+    `requires` list. `jms` (what the JMS 2.0 specification alone guarantees) is not a
+    broker one deploys: it is shown apart as a reference (matrix row `ref`), never ranked,
+    and --top does not hide it.
     """
     from msgarch import api
     from msgarch.analysis.recommend import recommend as compute
@@ -93,28 +95,35 @@ def render_text(rec, top: int = 0) -> str:
         out.append(f"  {labels[row.id]:<4} {row.id} ({_via(row)})")
         out.append(f"       needs: {', '.join(row.needs)}")
     out.append("")
-    width = max(len(r.broker) for r in shown)
+    width = max(len(r.broker) for r in tuple(shown) + rec.references)
     flow_cols = [labels[row.id] for row in rec.flows]
     col = max(3, max(len(c) for c in flow_cols))
-    out.append("Matrix (ok = fits, ~ = fits with caveat, NO = does not fit; brokers in rank order)")
+    out.append("Matrix (ok = fits, ~ = fits with caveat, NO = does not fit; brokers in rank order"
+               + ("; ref = a reference, not ranked)" if rec.references else ")"))
     out.append(f"  {'rank':>4}  {'broker':<{width}}  " + " ".join(f"{c:<{col}}" for c in flow_cols).rstrip())
-    for r in shown:
-        marks = [_TEXT_MARK[rec.cell(row.id, r.broker).status] for row in rec.flows]
-        out.append(f"  {r.rank:>4}  {r.broker:<{width}}  " + " ".join(f"{m:<{col}}" for m in marks).rstrip())
+    for rank, broker in [(r.rank, r.broker) for r in shown] + [("ref", r.broker) for r in rec.references]:
+        marks = [_TEXT_MARK[rec.cell(row.id, broker).status] for row in rec.flows]
+        out.append(f"  {rank:>4}  {broker:<{width}}  " + " ".join(f"{m:<{col}}" for m in marks).rstrip())
     out.append("")
     out.append("Ranking (fits every flow first, then fewest flows and requirements unmet; "
                "ties: the system's requires, then fewest caveats)")
     for r in shown:
         out.append(f"  {r.rank:>4}. {r.broker:<{width}}  {_standing(r)}; requires: {_requires_text(r)}")
     out.append("")
+    if rec.references:
+        out.append("Reference (not ranked: a specification, not a broker one deploys)")
+        for r in rec.references:
+            out.append(f"   ref. {r.broker:<{width}}  {_standing(r)}; {r.note}")
+        out.append("")
     out.append("Reasons (requirements that do not fit or fit with a caveat)")
-    for r in shown:
-        problems = [(row, v) for row in rec.flows for v in rec.cell(row.id, r.broker).verdicts
+    for broker, title in [(r.broker, r.broker) for r in shown] + [(r.broker, f"{r.broker} (reference)")
+                                                                   for r in rec.references]:
+        problems = [(row, v) for row in rec.flows for v in rec.cell(row.id, broker).verdicts
                     if v.status != "fits"]
         if not problems:
-            out.append(f"  {r.broker}: every requirement fits")
+            out.append(f"  {title}: every requirement fits")
             continue
-        out.append(f"  {r.broker}:")
+        out.append(f"  {title}:")
         for row, verdict in problems:
             out.append(f"    {labels[row.id]} {verdict.need}: {verdict.label}: {verdict.reason()}")
     out.append("")
@@ -138,25 +147,31 @@ def render_markdown(rec, top: int = 0) -> str:
     for row in rec.flows:
         out.append(f"| {labels[row.id]} | `{_md(row.id)}` | {_md(_via(row))} | {_md(', '.join(row.needs))} |")
     out += ["", "## Matrix", "",
-            "Brokers in rank order; fits, caveat (fits with caveat) or **no** (does not fit).", "",
+            "Brokers in rank order; fits, caveat (fits with caveat) or **no** (does not fit)"
+            + ("; *ref*: a reference, not ranked." if rec.references else "."), "",
             "| rank | broker | " + " | ".join(labels[row.id] for row in rec.flows) + " |",
             "| ---: | --- | " + " | ".join("---" for _ in rec.flows) + " |"]
-    for r in shown:
-        marks = [_MD_MARK[rec.cell(row.id, r.broker).status] for row in rec.flows]
-        out.append(f"| {r.rank} | {r.broker} | " + " | ".join(marks) + " |")
+    for rank, broker in [(str(r.rank), r.broker) for r in shown] + [("*ref*", r.broker) for r in rec.references]:
+        marks = [_MD_MARK[rec.cell(row.id, broker).status] for row in rec.flows]
+        out.append(f"| {rank} | {broker} | " + " | ".join(marks) + " |")
     out += ["", "## Ranking", "",
             "Brokers that fit every flow first, then fewest flows and requirements unmet; ties broken by "
             "the system's `requires`, then by fewest caveats.", ""]
     for r in shown:
         out.append(f"{r.rank}. **{r.broker}** ({_md(r.name)}): {_standing(r)}; requires: {_md(_requires_text(r))}")
+    if rec.references:
+        out += ["", "## Reference", "", "Not ranked: a specification, not a broker one deploys.", ""]
+        for r in rec.references:
+            out.append(f"- **{r.broker}** ({_md(r.name)}): {_standing(r)}; {_md(r.note)}")
     out += ["", "## Reasons", ""]
-    for r in shown:
-        problems = [(row, v) for row in rec.flows for v in rec.cell(row.id, r.broker).verdicts
+    for broker, title in [(r.broker, f"**{r.broker}**") for r in shown] + [
+            (r.broker, f"**{r.broker}** (reference)") for r in rec.references]:
+        problems = [(row, v) for row in rec.flows for v in rec.cell(row.id, broker).verdicts
                     if v.status != "fits"]
         if not problems:
-            out.append(f"- **{r.broker}**: every requirement fits")
+            out.append(f"- {title}: every requirement fits")
             continue
-        out.append(f"- **{r.broker}**")
+        out.append(f"- {title}")
         for row, verdict in problems:
             out.append(f"  - {labels[row.id]} {_md(verdict.need)}: *{verdict.label}*: {_md(verdict.reason())}")
     out.append("")

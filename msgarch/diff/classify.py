@@ -64,8 +64,8 @@ def _pattern_change(before: str | None, after: str | None, consumers) -> list[Re
             who = "" if consumers is None else f" ({_names(consumers)})"
             return [Reason(R, f"queue -> pubsub: every consumer component{who} now receives every message, "
                               "not a share: load up on each")]
-        return [Reason(R, f"queue -> pubsub with one consumer component ({_names(consumers)}): it still receives "
-                          "every message, but a consumer component added later would get its own copy")]
+        return [Reason(R, f"queue -> pubsub with one consumer component ({_names(consumers)}): every message reaches "
+                          "it, and a consumer component added later would get its own copy")]
     return [Reason(R, f"pattern {b} -> {a}")]
 
 
@@ -83,7 +83,9 @@ def _consumer_change(before, after, pattern_before: str | None, pattern_after: s
         took = (f"with `pattern {pattern_after}` the remaining consumer "
                 f"{_verb(kept, 'component', 'components')} ({_names(kept)}) take{'s' if len(kept) == 1 else ''} "
                 f"{_verb(removed, 'its', 'their')} share of the messages: more load on "
-                f"{_verb(kept, 'it', 'them')}") if kept and pattern_after in COMPETING else "the others take the share"
+                f"{_verb(kept, 'it', 'them')}") if kept and pattern_after in COMPETING else (
+                f"with `pattern {pattern_after}` the others receive every message" if kept
+                else "the others take the share")
         reasons.append(Reason(R, f"{_names(removed)} no longer {_verb(removed, 'consumes', 'consume')}: {took}"))
     if added and pattern_after in COMPETING and kept:
         reasons.append(Reason(B, f"{_names(added)} now {_verb(added, 'competes', 'compete')} for the messages: with "

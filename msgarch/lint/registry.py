@@ -12,6 +12,7 @@ from msgarch.lint.rules.broker_fit import (
     DeliveryGuarantee, DurableSubscription, LatencyClass, MessageTooLarge, NoDeadLetter, NoDelay, NoPriority,
     NoReplay, NoRouting, NotDurable, NoTtl, OrderingAtRisk,
 )
+from msgarch.lint.rules.broker_fit import BrokerSizing, TtlBeforeDelay
 from msgarch.lint.rules.capacity import (
     BrokerOverloaded, CapacityUnknown, ConsumerHeadroom, ConsumerOverloaded, GrowthRunway, Hotspot,
     IsolateHeavyFlow,
@@ -49,6 +50,8 @@ RULES: tuple[type[Rule], ...] = (
     NoRouting,
     LatencyClass,
     DurableSubscription,
+    BrokerSizing,
+    TtlBeforeDelay,
     # C: capacity and growth
     ConsumerOverloaded,
     ConsumerHeadroom,

@@ -2,8 +2,9 @@
 
 ``build(model, profiles)`` gathers, for every year of the horizon, each consumer
 component's load at peak, its queue (utilisation, probability of waiting, mean and p99
-wait, from M/M/c or one M/M/1 per partition) with today's instances, and the instances
-that keep it under the headroom; each broker's traffic (msg/s and MB/s at peak), its
+wait, from M/M/c, one M/M/1 per partition, or one M/M/1 per instance where every instance
+receives every message) with today's instances, and the instances that keep it under
+the headroom (or, where no count can, the capacity per instance that would); each broker's traffic (msg/s and MB/s at peak), its
 retained storage (at the average rate) and the nodes it needs; and the year each
 resource passes the headroom. The renderers only format that data. The same analysers
 feed the C rules, so `msgarch plan` and `msgarch lint` agree.
@@ -18,7 +19,7 @@ from typing import Any, Callable, Mapping
 
 from msgarch.analysis import brokerfacts
 from msgarch.analysis import figures as fig
-from msgarch.analysis.load import LOAD_MODEL, broker_loads, consumer_loads
+from msgarch.analysis.load import LOAD_MODEL
 from msgarch.analysis.projection import (
     GROWTH_MODEL, BrokerProjection, ConsumerProjection, project_broker, project_consumer,
     short_model,
@@ -29,10 +30,16 @@ from msgarch.model.model import Model
 FORMATS = ("text", "markdown", "json")
 
 QUEUE_MODEL = ("each consumer component is a queue served by its instances: M/M/c (Erlang C) "
-               "for a shared queue with competing consumers, or one M/M/1 per partition where "
-               "the broker gives each partition to one consumer ({partitioned})")
+               "for a shared queue with competing consumers, or one M/M/1 per partition (per "
+               "consumer, where consumers hold several partitions) where the broker gives each "
+               "partition to one consumer ({partitioned})")
+BROADCAST_MODEL = ("; on a broker without competing consumers ({broadcast}) every instance "
+                   "receives every message: one M/M/1 per instance at the full rate, which more "
+                   "instances never lower")
 QUEUE_ASSUMPTIONS = (f"{ASSUMPTIONS} times; the flows into a component peak together; keys "
                      "spread evenly over partitions")
+BROADCAST_TRAFFIC = ("; a broker without competing consumers delivers a copy to every "
+                     "instance of each consumer component")
 BROKER_MODEL = ("broker traffic = produced + a delivered copy per consumer component "
                 "(+ 2 per request-reply reply), compared with nodes x capacity per node; "
                 "storage = average rate x size x retention x replication")
@@ -45,8 +52,7 @@ def build(model: Model, profile_of: Callable[[str], Any | None]) -> dict:
     """The whole plan as plain data (JSON-ready, deterministic)."""
     system = model.system
     facts = brokerfacts.broker_facts(model, profile_of)
-    loads = consumer_loads(model, per_partition=brokerfacts.per_partition_brokers(facts))
-    traffic = broker_loads(model, brokerfacts.capacities(facts))
+    loads, traffic = brokerfacts.sized_loads(model, facts)
     growth, horizon, headroom = system.growth, system.horizon, system.headroom
 
     components: list[dict] = []
@@ -84,6 +90,11 @@ def build(model: Model, profile_of: Callable[[str], Any | None]) -> dict:
             runway.append(_broker_runway(projection, "storage"))
 
     partitioned = sorted(facts[name].kind for name in brokerfacts.per_partition_brokers(facts))
+    broadcasting = sorted(facts[name].kind for name in brokerfacts.broadcast_brokers(facts))
+    queue_model = QUEUE_MODEL.format(
+        partitioned=", ".join(dict.fromkeys(partitioned)) or "none in this model")
+    if broadcasting:
+        queue_model += BROADCAST_MODEL.format(broadcast=", ".join(dict.fromkeys(broadcasting)))
     return {
         "plan": {
             "system": system.name,
@@ -93,11 +104,10 @@ def build(model: Model, profile_of: Callable[[str], Any | None]) -> dict:
             "headroom": _num(headroom),
         },
         "models": {
-            "consumers": QUEUE_MODEL.format(
-                partitioned=", ".join(dict.fromkeys(partitioned)) or "none in this model"),
+            "consumers": queue_model,
             "assumptions": QUEUE_ASSUMPTIONS,
             "load": LOAD_MODEL,
-            "brokers": BROKER_MODEL,
+            "brokers": BROKER_MODEL + (BROADCAST_TRAFFIC if broadcasting else ""),
             "growth": GROWTH_MODEL,
         },
         "components": components,
@@ -134,6 +144,7 @@ def _component_years(projection: ConsumerProjection) -> list[dict]:
             "backlog_growth_per_s": _num(estimate.backlog_growth_per_s),
             "instances_needed": year.instances_needed,
             "partitions_needed": year.partitions_needed,
+            "capacity_needed_per_instance": _num(year.capacity_needed),
             "at_needed": {
                 "model": short_model(scaled),
                 "utilisation": _num(scaled.utilisation),
@@ -161,6 +172,10 @@ def _component_runway(projection: ConsumerProjection) -> dict:
         "needed_at_horizon": projection.years[-1].instances_needed,
         "partitions_now": projection.partitions,
         "partitions_needed_at_horizon": projection.years[-1].partitions_needed,
+        "capacity_needed_that_year": (None if year is None
+                                      else _num(projection.years[year].capacity_needed)),
+        "capacity_needed_at_horizon": _num(projection.years[-1].capacity_needed),
+        "scaling_limit": projection.scaling_limit or None,
     }
 
 
@@ -210,6 +225,9 @@ def _broker_runway(projection: BrokerProjection, what: str) -> dict:
         "needed_at_horizon": plan.needed[-1],
         "partitions_now": None,
         "partitions_needed_at_horizon": None,
+        "capacity_needed_that_year": None,
+        "capacity_needed_at_horizon": None,
+        "scaling_limit": None,
     }
 
 
@@ -269,12 +287,14 @@ def _component_cells(row: dict) -> list[str]:
         mean, p99 = fig.seconds(row["wait_mean_s"]), fig.seconds(row["wait_p99_s"])
     else:
         mean, p99 = "unstable", f"backlog +{fig.count(row['backlog_growth_per_s'])}/s"
-    needed = str(row["instances_needed"])
-    if row["partitions_needed"] not in (None, row["partitions"]):
-        needed += f" ({row['partitions_needed']} partitions)"
+    needed = fig.whole(row["instances_needed"])
+    if row.get("capacity_needed_per_instance") is not None:
+        needed = f"capacity >{fig.rate(row['capacity_needed_per_instance'])}"
+    elif row["partitions_needed"] not in (None, row["partitions"]):
+        needed += f" ({fig.whole(row['partitions_needed'])} partitions)"
     return [row["component"], str(row["year"]), fig.count(row["load_per_s"]), row["model"],
-            fig.percent(row["utilisation"]), fig.number(row["p_wait"], 3), mean, p99,
-            str(row["instances"]), needed]
+            fig.percent(row["utilisation"]), fig.probability(row["p_wait"]), mean, p99,
+            fig.whole(row["instances"]), needed]
 
 
 COMPONENT_HEADER = ["component", "year", "load/s", "model", "util", "P(wait)", "mean wait",
@@ -290,7 +310,8 @@ def _broker_cells(row: dict) -> list[str]:
     storage_util = ("-" if row["storage_utilisation"] is None
                     else fig.percent(row["storage_utilisation"]))
     return [row["broker"], row["kind"], str(row["year"]), fig.count(row["messages_per_s"]),
-            megabytes, storage, util, storage_util, str(row["nodes"]), str(row["nodes_needed"])]
+            megabytes, storage, util, storage_util, fig.whole(row["nodes"]),
+            fig.whole(row["nodes_needed"])]
 
 
 def _runway_line(entry: dict, headroom: float, horizon: int) -> str:
@@ -302,22 +323,43 @@ def _runway_line(entry: dict, headroom: float, horizon: int) -> str:
     if year is None:
         return (f"{label}: stays under {limit} through year {horizon} ({now} today, "
                 f"{fig.percent(entry['utilisation_at_horizon'])} in year {horizon}); "
-                f"{entry['now']} {_unit(unit, entry['now'])}")
+                f"{fig.whole(entry['now'])} {_unit(unit, entry['now'])}")
+    capacity = entry.get("capacity_needed_that_year")
+    if capacity is not None:
+        # No count of instances or partitions helps: say why, and what would.
+        cause = f"more {unit} do not help ({entry['scaling_limit']}); "
+        faster = f"a handler faster than {fig.rate(capacity)}"
+        if year == 0:
+            text = f"{label}: at or over {limit} today ({now}); {cause}{faster} needed now"
+        else:
+            text = (f"{label}: passes {limit} in year {year}{_after(entry)} ({now} today); "
+                    f"{cause}{faster} by year {year}")
+        last = entry.get("capacity_needed_at_horizon")
+        if last is not None and fig.rate(last) != fig.rate(capacity):
+            text += f", faster than {fig.rate(last)} by year {horizon}"
+        return text
     if year == 0:
-        text = (f"{label}: at or over {limit} today ({now}); {entry['needed_that_year']} "
+        text = (f"{label}: at or over {limit} today ({now}); {fig.whole(entry['needed_that_year'])} "
                 f"{_unit(unit, entry['needed_that_year'])} needed now")
     else:
-        until = entry["years_until_headroom"]
-        when = f", after {fig.number(until, 3)} years" if until is not None else ""
-        text = (f"{label}: passes {limit} in year {year}{when} ({now} today); "
-                f"{entry['needed_that_year']} {_unit(unit, entry['needed_that_year'])} by year "
-                f"{year} (today {entry['now']})")
+        text = (f"{label}: passes {limit} in year {year}{_after(entry)} ({now} today); "
+                f"{fig.whole(entry['needed_that_year'])} {_unit(unit, entry['needed_that_year'])} "
+                f"by year {year} (today {fig.whole(entry['now'])})")
     if entry["needed_at_horizon"] != entry["needed_that_year"]:
-        text += f", {entry['needed_at_horizon']} by year {horizon}"
+        text += f", {fig.whole(entry['needed_at_horizon'])} by year {horizon}"
     partitions = entry.get("partitions_needed_at_horizon")
     if partitions is not None and partitions != entry.get("partitions_now"):
-        text += f" (with {partitions} partitions by year {horizon}, from {entry['partitions_now']})"
+        text += (f" (with {fig.whole(partitions)} partitions by year {horizon}, from "
+                 f"{fig.whole(entry['partitions_now'])})")
     return text
+
+
+def _after(entry: dict) -> str:
+    until = entry["years_until_headroom"]
+    if until is None:
+        return ""
+    text = fig.number(until, 3)
+    return f", after {text} year{'' if text == '1' else 's'}"
 
 
 def _unit(unit: str, n: int) -> str:
@@ -405,7 +447,7 @@ def render_markdown(data: dict) -> str:
     plan = data["plan"]
     out = [f"# {_title(data)}", "", _basis(data), ""]
     out += [f"- {paragraph}" for paragraph in _models(data)]
-    out += ["", f"## Consumer components at peak", "",
+    out += ["", "## Consumer components at peak", "",
             f"Today's instances; *needed* keeps utilisation under {fig.percent(plan['headroom'])}.", ""]
     if data["components"]:
         out += _md_table(COMPONENT_HEADER, [_component_cells(r) for r in data["components"]],

@@ -259,8 +259,8 @@ def _legend(scene: Scene, framed: bool = True) -> list[str]:
     lines = []
     if framed:
         lines += ['  subgraph "cluster_legend" {',
-                  f'    graph [id="cluster_legend", label=<<B>Legend</B>>, labeljust=l, fontsize=11, '
-                  f'style="rounded", color="#b0bec5", fillcolor="white", tooltip="legend"];']
+                  '    graph [id="cluster_legend", label=<<B>Legend</B>>, labeljust=l, fontsize=11, '
+                  'style="rounded", color="#b0bec5", fillcolor="white", tooltip="legend"];']
     first_row = []
     for shape in shapes:
         node_id = f"legend_{shape.replace('-', '_')}"

@@ -1,7 +1,7 @@
 """B rules: a flow needs something its broker's profile says the broker lacks.
 
-Every B rule (and P102) asks one check of `msgarch.analysis.fit`, the same check that
-`msgarch recommend` uses, and turns its verdict into a finding:
+B201-B212 (and P102) each ask one check of `msgarch.analysis.fit`, the same check that
+`msgarch recommend` uses, and turn its verdict into a finding:
 
 - does not fit: a finding at the rule's default severity;
 - fits with a caveat (the profile says `partial`, with the condition in its note, or
@@ -13,6 +13,10 @@ Messages say what the flow needs, what the broker lacks (citing the profile fact
 its source, and saying "uncertain" when the fact is), and name built-in brokers that
 would fit; the hint says what to change in the file. Flows whose broker has no usable
 profile are skipped: S001 reports unknown kinds and E003 broken profile files.
+
+B213 and B214 report declarations that cannot work as written whatever the broker can
+do: a broker's `nodes` and `replication` that do not add up (or `nodes` on a brokerless
+kind), and a flow whose messages expire before their delay has passed.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 from typing import ClassVar, Iterator
 
 from msgarch.analysis import fit
+from msgarch.brokers.profiles import human_seconds
 from msgarch.diagnostics import Related, Severity
 from msgarch.lint.rule import Finding, LintContext, Rule
 from msgarch.model.model import Flow
@@ -246,7 +251,10 @@ class NoReplay(_BrokerFitRule):
     Why: queues delete a message once it is acknowledged, so a new subscriber or a
     rebuilt read model cannot start from the past. Logs (Kafka, Pulsar, RabbitMQ and
     Redis streams, JetStream) keep messages for a retention period. Limited replay
-    (retroactive consumers, FIFO topic archives) is an info caveat.
+    (retroactive consumers, FIFO topic archives) is an info caveat for `replay` alone, but
+    does not fit a `retention` duration: a broker that keeps a fixed number of recent
+    messages (Artemis retroactive addresses), or what fits in memory, cannot promise that
+    messages stay readable for a stated time.
 
     Fails:
 
@@ -267,12 +275,15 @@ class NoReplay(_BrokerFitRule):
 
 
 class MessageTooLarge(_BrokerFitRule):
-    """A message's `max-size` (or `size`) exceeds its broker's maximum message size.
+    """A message's largest size (the larger of `size` and `max-size`) exceeds its broker's
+    maximum message size.
 
     Why: the broker rejects larger messages at publish time, usually in production and
-    on the rare large message. The limit is the broker's `max-message` when declared
-    (bounded by the profile's hard limit), otherwise the profile's default, which is
-    version-dependent (RabbitMQ: 128 MiB in 3.13, 16 MiB in 4.x; Kafka: about 1 MB).
+    on the rare large message. The larger of the two sizes is checked, so a `max-size`
+    written below `size` does not hide a large message. The limit is the broker's
+    `max-message` when declared (bounded by the profile's hard limit), otherwise the
+    profile's default, which is version-dependent (RabbitMQ: 128 MiB in 3.13, 16 MiB in
+    4.x; Kafka: about 1 MB).
 
     Fails:
 
@@ -289,7 +300,7 @@ class MessageTooLarge(_BrokerFitRule):
 
     code = "B208"
     name = "message-too-large"
-    summary = "the message's `max-size` (or `size`) exceeds the broker's maximum"
+    summary = "the message's largest size (`size` or `max-size`, whichever is larger) exceeds the broker's maximum"
     severity = Severity.ERROR
     requirement = "max-size"
 
@@ -409,3 +420,137 @@ class DurableSubscription(_BrokerFitRule):
     summary = "pubsub with `durable` or at-least-once on a broker where a disconnected subscriber misses messages"
     severity = Severity.ERROR
     requirement = "durable-subscription"
+
+
+# -- declarations that cannot work as written -------------------------------------------------
+
+def _replicated_kinds(profile) -> tuple[str, ...]:
+    """Deployable built-in kinds of the same product family that do replicate."""
+    family = fit._family(profile.id)
+    return tuple(other.id for other in fit.deployable_profiles()
+                 if other.id != profile.id and fit._family(other.id) == family
+                 and other.fact("replicated").support == "yes")
+
+
+class BrokerSizing(Rule):
+    """A broker's `nodes` and `replication` cannot work as declared.
+
+    Why: each copy of a message (or of a partition) must live on a different node, so
+    `replication 5` on 3 nodes cannot be placed: Kafka refuses to create the topic, and
+    other brokers keep fewer copies than the file promises. A broker without `nodes` counts
+    as one node. `replication` above 1 on a broker whose profile says it does not replicate
+    (RabbitMQ classic queues in 4.x, MQTT, ZeroMQ) promises copies that never exist: the
+    finding cites the profile fact and names a kind of the same family that replicates.
+    Both are warnings. And `nodes` on a brokerless kind (ZeroMQ, TIBCO RV) is ignored, since
+    there is no broker to size: an info finding says so. Managed services without declared
+    `nodes` are not counted (the provider places the copies).
+
+    Fails:
+
+        broker events : kafka { nodes 3  replication 5 }
+
+    Passes:
+
+        broker events : kafka { nodes 5  replication 3 }
+    """
+
+    code = "B213"
+    name = "broker-sizing"
+    summary = "`replication` above `nodes` or on a broker that does not replicate; `nodes` on a brokerless kind"
+    severity = Severity.WARNING
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for name in sorted(ctx.model.brokers):
+            broker = ctx.model.brokers[name]
+            profile = ctx.profile(name)
+            kind_model = profile.model if profile is not None else None
+            where = f"broker '{name}' ({broker.kind})"
+            if kind_model == "brokerless" and broker.nodes is not None:
+                yield Finding(
+                    broker,
+                    f"{where} is brokerless (the {profile.id} profile's model: brokerless): `nodes "
+                    f"{broker.nodes}` is ignored, there are no broker nodes to size; messages go straight "
+                    "from producers to consumers",
+                    hint="drop `nodes`; size the producing and consuming components instead "
+                         "(`instances`, `capacity`)",
+                    prop="nodes", severity=Severity.INFO)
+            replication = broker.replication
+            if replication is None or replication <= 1:
+                continue
+            fact = None
+            if profile is not None:
+                try:
+                    fact = profile.fact("replicated")
+                except KeyError:
+                    fact = None
+            if fact is not None and fact.support == "no":
+                kinds = _replicated_kinds(profile)
+                hint = (f"use a kind that replicates ({', '.join(kinds)}) or drop `replication`" if kinds else
+                        "use a broker kind that replicates, or drop `replication` and plan for losing "
+                        "what a failed node holds")
+                yield Finding(
+                    broker,
+                    f"{where} declares `replication {replication}`, but it does not replicate messages: "
+                    f"{fact.note + ' ' if fact.note else ''}[{fact.cite()}]",
+                    hint=hint, prop="replication")
+                continue
+            if kind_model == "brokerless":
+                continue  # nodes are ignored, so there is nothing to compare with
+            if kind_model == "managed-service" and broker.nodes is None:
+                continue  # the provider places the copies; the user declares no nodes
+            nodes = broker.nodes or 1
+            if replication <= nodes:
+                continue
+            declared = f"{nodes} node{'s' if nodes != 1 else ''}" + (
+                "" if broker.nodes is not None else " (no `nodes` declared: one assumed)")
+            related = ()
+            if "nodes" in broker.prop_spans:
+                related = (Related(broker.prop_spans["nodes"], f"broker '{name}' declares nodes {nodes} here"),)
+            yield Finding(
+                broker,
+                f"{where} declares `replication {replication}` on {declared}: each copy needs a node of its "
+                f"own, so at most {nodes} cop{'y' if nodes == 1 else 'ies'} can be placed",
+                hint=f"declare `nodes {replication}` or more, or lower `replication` to {nodes}",
+                prop="replication", related=related)
+
+
+class TtlBeforeDelay(Rule):
+    """A flow's `ttl` is no longer than its `delay`: every message expires before it is due.
+
+    Why: a delayed message becomes deliverable only when its delay has passed, while its
+    expiry runs from the moment it is sent (JMS 2.0 computes the expiration as the send
+    time plus the time-to-live, whatever the delivery delay). With `ttl` at or below the
+    delay, every message expires before (or just as) it can be delivered, so the flow
+    delivers nothing. Only a `delay` with a duration can be compared.
+
+    Fails:
+
+        flow billing -> dunning : Reminder { delay 1h  ttl 10min }
+
+    Passes:
+
+        flow billing -> dunning : Reminder { delay 1h  ttl 2h }
+    """
+
+    code = "B214"
+    name = "ttl-before-delay"
+    summary = "`ttl` no longer than `delay`: every message expires before it is delivered"
+    severity = Severity.WARNING
+
+    def check(self, ctx: LintContext) -> Iterator[Finding]:
+        for flow in ctx.model.flows:
+            ttl, delay = flow.ttl, flow.delay_max
+            if ttl is None or delay is None or ttl > delay:
+                continue
+            relation, outcome = (("shorter than", "every message expires before it is delivered") if ttl < delay
+                                 else ("equal to", "every message expires just as it becomes due"))
+            related = ()
+            if "delay" in flow.prop_spans:
+                related = (Related(flow.span_of("delay"), f"flow {flow.id} declares its delay here"),)
+            yield Finding(
+                flow,
+                f"flow {flow.id} has a ttl of {human_seconds(ttl)}, {relation} its delay of "
+                f"{human_seconds(delay)}: {outcome}",
+                hint="make `ttl` longer than the delay plus the time a consumer may take (the expiry "
+                     "counts from the send), or drop `ttl`",
+                prop="ttl", related=related)

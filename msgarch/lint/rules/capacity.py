@@ -2,8 +2,10 @@
 
 Every figure in a message names the model that produced it: M/M/c by Erlang C for a
 shared queue, one M/M/1 per partition where the broker gives each partition to one
-consumer (kafka, sqs-fifo, rabbitmq streams), broker traffic as produced + delivered
-copies, and compound growth over the system's horizon. The models assume Poisson
+consumer (kafka, sqs-fifo, rabbitmq streams), one M/M/1 per instance at the full rate
+where the broker has no competing consumers (redis-pubsub, tibco-rv: every instance
+receives every message), broker traffic as produced + delivered copies, and compound
+growth over the system's horizon. The models assume Poisson
 arrivals and exponential service times; docs/capacity.md says when that misleads.
 Missing inputs are never guessed: the rules skip what they cannot judge, and C307
 lists it once per model. `msgarch plan` prints the same figures year by year.
@@ -19,8 +21,9 @@ from msgarch.analysis import load as load_analysis
 from msgarch.analysis.brokerfacts import BrokerFacts
 from msgarch.analysis.projection import (
     BrokerProjection, ConsumerProjection, project_broker, project_consumer, short_model,
+    total_order_flows,
 )
-from msgarch.analysis.queueing import QueueEstimate
+from msgarch.analysis.queueing import QueueEstimate, servers_needed
 from msgarch.diagnostics import Related, Severity
 from msgarch.lint.rule import Finding, LintContext, Rule
 
@@ -48,19 +51,18 @@ def broker_facts(ctx: LintContext) -> dict[str, BrokerFacts]:
                       lambda: brokerfacts.broker_facts(ctx.model, ctx.profile))
 
 
+def _sized_loads(ctx: LintContext):
+    return ctx.cached("capacity:loads", lambda: brokerfacts.sized_loads(ctx.model, broker_facts(ctx)))
+
+
 def consumer_loads(ctx: LintContext) -> dict[str, load_analysis.ConsumerLoad]:
     """Load and queue of every consumer component (once per model)."""
-    def compute():
-        per_partition = brokerfacts.per_partition_brokers(broker_facts(ctx))
-        return load_analysis.consumer_loads(ctx.model, per_partition=per_partition)
-    return ctx.cached("capacity:consumer-loads", compute)
+    return _sized_loads(ctx)[0]
 
 
 def broker_loads(ctx: LintContext) -> dict[str, load_analysis.BrokerLoad]:
     """Traffic through every broker (once per model); the profile gives capacity per node."""
-    def compute():
-        return load_analysis.broker_loads(ctx.model, brokerfacts.capacities(broker_facts(ctx)))
-    return ctx.cached("capacity:broker-loads", compute)
+    return _sized_loads(ctx)[1]
 
 
 def consumer_projections(ctx: LintContext) -> dict[str, ConsumerProjection]:
@@ -97,24 +99,32 @@ def latency_classes(ctx: LintContext) -> dict[str, float]:
 
 
 def consumer_head(estimate: QueueEstimate, arrival: float | None = None) -> str:
-    """'M/M/6 at peak 400/s into 6 x 50/s' or the per-partition equivalent."""
+    """'M/M/6 at peak 400/s into 6 x 50/s', or the per-partition or per-instance equivalent."""
     arrival = estimate.arrival_rate if arrival is None else arrival
+    if estimate.broadcast:
+        return (f"{short_model(estimate)} at peak {fig.rate(arrival)} into each of "
+                f"{fig.plural(estimate.consumers, 'instance')} x {fig.rate(estimate.service_rate)}")
     if estimate.partitions is None:
-        return (f"M/M/{estimate.servers} at peak {fig.rate(arrival)} into "
-                f"{estimate.servers} x {fig.rate(estimate.service_rate)}")
+        return (f"M/M/{fig.whole(estimate.servers)} at peak {fig.rate(arrival)} into "
+                f"{fig.whole(estimate.servers)} x {fig.rate(estimate.service_rate)}")
     text = (f"{short_model(estimate)} at peak {fig.rate(arrival)} over "
             f"{fig.plural(estimate.partitions, 'partition')} into "
-            f"{estimate.consumers} x {fig.rate(estimate.service_rate)}")
+            f"{fig.whole(estimate.consumers)} x {fig.rate(estimate.service_rate)}")
     if estimate.consumers < estimate.partitions:
         held = -(-estimate.partitions // estimate.consumers)
-        text += f" (the busiest consumer holds {held})"
+        text += f" (the busiest consumer holds {fig.whole(held)})"
     elif estimate.consumers > estimate.partitions:
-        text += f" ({estimate.consumers - estimate.partitions} idle)"
+        text += f" ({fig.whole(estimate.consumers - estimate.partitions)} idle)"
     return text
 
 
 def utilisation_phrase(estimate: QueueEstimate) -> str:
-    who = "the busiest consumer is at" if estimate.partitions is not None else "utilisation"
+    if estimate.broadcast and estimate.consumers > 1:
+        who = "each instance is at"
+    elif estimate.partitions is not None:
+        who = "the busiest consumer is at"
+    else:
+        who = "utilisation"
     return f"{who} {fig.percent(estimate.utilisation)}"
 
 
@@ -126,9 +136,83 @@ def instances_phrase(estimate: QueueEstimate, headroom: float) -> str:
     if estimate.servers_needed is not None:
         return (f"{fig.plural(estimate.servers_needed, 'consumer')} keep it under the "
                 f"{limit} headroom")
-    needed = estimate.partitions_needed
+    needed = fig.whole(estimate.partitions_needed)
     return (f"more consumers cannot help with {fig.plural(estimate.partitions, 'partition')}: "
             f"{needed} partitions and {needed} consumers keep it under the {limit} headroom")
+
+
+def faster_handler(estimate: QueueEstimate) -> str:
+    """'a handler faster than 429/s': the capacity per instance that fits the headroom."""
+    return f"a handler faster than {fig.rate(estimate.service_rate_needed)}"
+
+
+def if_shared(estimate: QueueEstimate) -> str:
+    """'5 instances on a broker with competing consumers': the M/M/c answer a broadcast
+    group would get if its instances shared the messages."""
+    total = (estimate.broadcast_rate or 0.0) + estimate.shared_rate
+    needed = servers_needed(total, estimate.service_rate, estimate.headroom)
+    return f"{fig.plural(needed, 'instance')} on a broker with competing consumers"
+
+
+def remedy(load: load_analysis.ConsumerLoad, estimate: QueueEstimate,
+           overloaded: bool) -> tuple[str, str]:
+    """(what keeps the component under headroom, what to do) for C301 and C302.
+
+    Adding instances is the answer only where instances share the messages and the
+    partitions (if any) leave room for them; the other answers: more partitions with
+    consumers to match, a faster handler (a flow in total order cannot gain partitions),
+    or a broker with competing consumers (where every instance receives every message).
+    """
+    headroom = estimate.headroom
+    limit = fig.percent(headroom)
+
+    def action(main: str, caveat: str = "") -> str:
+        if overloaded:
+            return (f"{main}; {caveat + ', and ' if caveat else ''}until then waits grow for "
+                    f"as long as the peak lasts")
+        return f"{main} before the next peak" + (f"; {caveat}" if caveat else "")
+
+    if estimate.broadcast and estimate.servers_needed is None:
+        what = (f"more instances cannot help, each would receive every message too "
+                f"({estimate.broadcast_reason}): {faster_handler(estimate)} keeps each instance "
+                f"under the {limit} headroom, and so would {if_shared(estimate)}")
+        return what, action("make the handler faster, or move the flow to a broker with "
+                            "competing consumers (a queue, a list or a stream)",
+                            "more instances only do the same work again")
+    if estimate.broadcast:
+        what = (f"{fig.plural(estimate.servers_needed, 'instance')} keep it under the {limit} "
+                f"headroom (each still receives every message: {estimate.broadcast_reason})")
+        return what, action("add instances or make the handler faster" if overloaded
+                            else "add instances")
+    ordered = total_order_flows(load)
+    if estimate.partitions is not None and estimate.servers_needed is None and ordered:
+        needed = fig.whole(estimate.partitions_needed)
+        what = (f"more consumers cannot help with {fig.plural(estimate.partitions, 'partition')}, "
+                f"and more partitions would break the total order that `ordered` asks of "
+                f"{fig.names(list(ordered), limit=4)}: only {faster_handler(estimate)} keeps "
+                f"the busiest consumer under the {limit} headroom, or per-key order "
+                f"(`ordered by KEY`) with {needed} partitions and {needed} consumers")
+        return what, action("make the handler faster, or order per key with `ordered by KEY` "
+                            "and add partitions", "adding partitions alone breaks the total order")
+    if estimate.partitions is not None and estimate.servers_needed is None:
+        needed = fig.whole(estimate.partitions_needed)
+        main = f"add partitions ({needed} in all) and consumers to match"
+        return instances_phrase(estimate, headroom), action(
+            main + ", or make the handler faster" if overloaded else main)
+    return instances_phrase(estimate, headroom), action(
+        "add instances or make the handler faster" if overloaded else "add instances")
+
+
+def backlog_phrase(estimate: QueueEstimate) -> str:
+    """How the backlog of an unstable group grows; at exactly 100% it has no bound."""
+    growth = fig.stable(estimate.backlog_growth_per_s)
+    if growth <= 0:
+        return ("at exactly 100% the queue is null-recurrent: the backlog has no bound (a "
+                "random walk) and the wait grows without limit")
+    if estimate.broadcast and estimate.consumers > 1:
+        return (f"the backlog of each instance grows by "
+                f"{fig.count(growth / estimate.consumers)} msg/s")
+    return f"the backlog grows by {fig.count(growth)} msg/s"
 
 
 def model_hint(estimate: QueueEstimate) -> str:
@@ -173,10 +257,14 @@ class ConsumerOverloaded(Rule):
     component (pub/sub delivers the full rate to each subscribing component; a queue is
     shared by the instances); mu is `capacity` and c `instances`. The model is M/M/c, or
     one M/M/1 per partition when the broker gives each partition to one consumer (kafka):
-    then the busiest consumer decides, and more consumers than partitions sit idle. The
-    message gives the backlog growth and the instances (or partitions) that keep the
-    component under the system's headroom. Components without `capacity` are skipped
-    (C307 lists them).
+    then the busiest consumer decides, and more consumers than partitions sit idle. On a
+    broker without competing consumers (redis-pubsub, tibco-rv) every instance receives
+    every message: each is one M/M/1 at the full rate, and more instances never help. The
+    message gives the backlog growth and what keeps the component under the system's
+    headroom: more instances, more partitions with consumers to match, or, where neither
+    can help (no competing consumers; a flow `ordered` without `by`, whose partitions
+    cannot be added), a faster handler. At exactly 100% the backlog has no bound.
+    Components without `capacity` are skipped (C307 lists them).
 
     Fails:
 
@@ -195,19 +283,17 @@ class ConsumerOverloaded(Rule):
     severity = Severity.ERROR
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        headroom = ctx.model.system.headroom
         for name, load in consumer_loads(ctx).items():
             estimate = load.estimate
             if estimate is None or estimate.stable:
                 continue
             component = ctx.model.components[name]
-            growth = fig.count(estimate.backlog_growth_per_s)
+            what, action = remedy(load, estimate, overloaded=True)
             yield Finding(
                 component,
-                f"{consumer_head(estimate)}: {utilisation_phrase(estimate)}, the backlog grows "
-                f"by {growth} msg/s; {instances_phrase(estimate, headroom)}",
-                hint=(f"add instances or make the handler faster; until then waits grow for "
-                      f"as long as the peak lasts. {model_hint(estimate)}"),
+                f"{consumer_head(estimate)}: {utilisation_phrase(estimate)}, "
+                f"{backlog_phrase(estimate)}; {what}",
+                hint=f"{action}. {model_hint(estimate)}",
                 prop="capacity",
                 related=flow_related(ctx, load),
             )
@@ -220,7 +306,8 @@ class ConsumerHeadroom(Rule):
     rho/(1-rho) is 2.3 at 70%, 9 at 90%), and there is no margin left for a slow
     dependency or a lost instance. The system's `headroom` (70% unless declared) is the
     utilisation to stay under. The message gives the queueing model, the p99 wait it
-    predicts, and the instances that bring the component back under the headroom.
+    predicts, and what brings the component back under the headroom: instances, or
+    partitions and consumers, or (as in C301) a faster handler where counts cannot help.
 
     Fails:
 
@@ -246,12 +333,12 @@ class ConsumerHeadroom(Rule):
                 continue
             waits = (f"p99 wait {fig.seconds(estimate.wait_p99_s)}, mean "
                      f"{fig.seconds(estimate.wait_mean_s)}")
+            what, action = remedy(load, estimate, overloaded=False)
             yield Finding(
                 ctx.model.components[name],
                 f"{consumer_head(estimate)}: {utilisation_phrase(estimate)}, at or above the "
-                f"{fig.percent(headroom)} headroom ({waits}); "
-                f"{instances_phrase(estimate, headroom)}",
-                hint=f"add instances before the next peak. {model_hint(estimate)}",
+                f"{fig.percent(headroom)} headroom ({waits}); {what}",
+                hint=f"{action}. {model_hint(estimate)}",
                 prop="capacity",
                 related=flow_related(ctx, load),
             )
@@ -264,7 +351,8 @@ class BrokerOverloaded(Rule):
     in memory and on disk until alarms stop it; past the headroom it has no margin for a
     node failure or a rebalance. Traffic counts every message in and out: produced, plus
     a delivered copy per consumer component for pub/sub (one for a queue), plus the
-    reply of a request-reply flow. Capacity is `nodes` x the per-node throughput: the
+    reply of a request-reply flow; a broker without competing consumers (redis-pubsub)
+    sends a copy to every instance. Capacity is `nodes` x the per-node throughput: the
     broker's `capacity N/s per node` when declared, else the profile's published figure
     (cited in the message, with its doubts). Error at 100% or more, warning from the
     headroom up. Brokers without a figure are skipped (C307 lists them).
@@ -334,8 +422,8 @@ class GrowthRunway(Rule):
     out at the next peak. Load in year t is load now x (1 + growth)^t (compound growth,
     `growth` and `horizon` of the `system` block); each year is re-run through the same
     queueing model with today's instances. The message names the first year at or over
-    the headroom and what must be added by then (instances, partitions or broker nodes),
-    and what the end of the horizon needs. Resources already over their headroom today
+    the headroom and what must be added by then (instances, partitions or broker nodes;
+    a faster handler where no count can help), and what the end of the horizon needs. Resources already over their headroom today
     are C301, C302 and C303; broker storage is planned by `msgarch plan`.
 
     Fails:
@@ -366,19 +454,16 @@ class GrowthRunway(Rule):
                 continue
             today = projection.today.estimate
             then = projection.years[year]
-            last = projection.years[-1]
-            what = _consumer_additions(projection, year)
             yield Finding(
                 ctx.model.components[name],
                 f"{consumer_head(today)}: {utilisation_phrase(today)} today; at {growth} "
                 f"growth a year it passes the {headroom} headroom in year {year} "
-                f"({fig.percent(then.estimate.utilisation)} at {fig.rate(then.load)}); {what}"
-                + (f"; {last.instances_needed} by year {last.year}"
-                   if last.year != year and last.instances_needed != then.instances_needed else ""),
+                f"({fig.percent(then.estimate.utilisation)} at {fig.rate(then.load)}); "
+                f"{_consumer_additions(projection, year)}{_consumer_horizon(projection, year)}",
                 hint=(f"plan the change before year {year}; `msgarch plan` shows every year. "
                       f"model: {today.model}; compound growth: load in year t = load now "
                       f"x (1 + {growth})^t"),
-                prop="instances" if "instances" in ctx.model.components[name].prop_spans else None,
+                prop=_runway_prop(ctx.model.components[name], then.capacity_needed is not None),
                 related=flow_related(ctx, consumer_loads(ctx)[name]),
             )
         facts = broker_facts(ctx)
@@ -405,15 +490,55 @@ class GrowthRunway(Rule):
             )
 
 
+def _runway_prop(component, faster: bool) -> str | None:
+    """Point at what must change: `capacity` when only a faster handler helps, else `instances`."""
+    prop = "capacity" if faster else "instances"
+    return prop if prop in component.prop_spans else None
+
+
 def _consumer_additions(projection: ConsumerProjection, year: int) -> str:
     then = projection.years[year]
     added = then.instances_needed - projection.instances
+    if then.capacity_needed is not None:
+        estimate = then.estimate
+        faster = f"a handler faster than {fig.rate(then.capacity_needed)}"
+        if estimate.broadcast:
+            return (f"more instances cannot help ({projection.scaling_limit}): by year {year} "
+                    f"it needs {faster}, or {if_shared(estimate)}")
+        needed = fig.whole(estimate.partitions_needed)
+        return (f"more consumers cannot help with "
+                f"{fig.plural(estimate.partitions, 'partition')}, and "
+                f"{projection.scaling_limit}: by year {year} it needs {faster}, or per-key "
+                f"order (`ordered by KEY`) with {needed} partitions and {needed} consumers")
     if projection.partitions is not None and then.partitions_needed not in (None, projection.partitions):
-        return (f"add partitions by year {year}: {then.partitions_needed} partitions and "
-                f"{then.instances_needed} consumers")
+        return (f"add partitions by year {year}: {fig.whole(then.partitions_needed)} partitions "
+                f"and {fig.whole(then.instances_needed)} consumers")
     word = "consumer" if projection.partitions is not None else "instance"
     return (f"add {fig.plural(added, word)} by year {year} "
-            f"({then.instances_needed} in all)")
+            f"({fig.whole(then.instances_needed)} in all)")
+
+
+def _consumer_horizon(projection: ConsumerProjection, year: int) -> str:
+    """What the end of the horizon needs when it differs from the first year over, in
+    the words of `msgarch plan`: '; 15 by year 5 (with 15 partitions by year 5, from 12)'."""
+    then, last = projection.years[year], projection.years[-1]
+    if last.year == year:
+        return ""
+    if last.capacity_needed is not None:
+        if then.capacity_needed is not None and (
+                fig.rate(last.capacity_needed) == fig.rate(then.capacity_needed)):
+            return ""
+        return f"; a handler faster than {fig.rate(last.capacity_needed)} by year {last.year}"
+    text = ""
+    if last.instances_needed != then.instances_needed:
+        text = f"; {fig.whole(last.instances_needed)} by year {last.year}"
+    if (projection.partitions is not None and last.partitions_needed is not None
+            and last.partitions_needed != projection.partitions
+            and last.partitions_needed != then.partitions_needed):
+        text = text or f"; {fig.whole(last.instances_needed)} by year {last.year}"
+        text += (f" (with {fig.whole(last.partitions_needed)} partitions by year {last.year}, "
+                 f"from {fig.whole(projection.partitions)})")
+    return text
 
 
 class Hotspot(Rule):

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from msgarch.analysis import figures as fig
-from msgarch.analysis.load import BURST_S, LatencyEstimate, consumer_backlog, flow_latency
+from msgarch.analysis.load import LatencyEstimate, consumer_backlog, flow_latency
 from msgarch.diagnostics import Related, Severity
 from msgarch.lint.rule import Finding, LintContext, Rule
 from msgarch.lint.rules.capacity import broker_facts, consumer_head, consumer_loads, latency_classes
@@ -116,11 +116,19 @@ class LatencyBudget(Rule):
             if fig.stable(estimate.total_s) <= flow.latency:
                 continue
             floor = "at least " if estimate.left_out else ""
+            loads = consumer_loads(ctx)
+            repeat = [name for name in dict.fromkeys(part.component for part in estimate.parts
+                                                     if part.component)
+                      if name in loads and loads[name].estimate is not None
+                      and loads[name].estimate.broadcast]
+            more = ("add consumer instances" if not repeat else
+                    f"make the handlers faster (instances of {fig.names(repeat)} each receive "
+                    f"every message, so more of them do not shorten the wait)")
             yield Finding(
                 flow,
                 f"estimated p99 latency {floor}{fig.seconds(estimate.total_s)} exceeds the "
                 f"{budget} budget{doubt}: {breakdown(estimate)}",
-                hint=(f"add consumer instances, shorten the request-reply chain, pick a faster "
+                hint=(f"{more}, shorten the request-reply chain, pick a faster "
                       f"broker, or relax the budget. model: {estimate.model}"
                       + (f"; broker latency class: {cites}" if cites else "")),
                 prop="latency",
@@ -135,7 +143,9 @@ class BacklogBudget(Rule):
     instances doing work) leaves (peak - c x mu) x 60 s messages queued; once arrivals
     fall back to the average rate they drain at c x mu - average. The last message of
     the burst waits that long. The burst is every flow into the component at its peak at
-    once (flows without `rate` count at their peak, conservatively). Components without
+    once (flows without `rate` count at their peak, conservatively). On a broker without
+    competing consumers every instance receives every message, so the burst is reckoned
+    per instance against its own mu. Components without
     `capacity` are skipped (L403 lists them).
 
     Fails:
@@ -167,10 +177,17 @@ class BacklogBudget(Rule):
                 backlog = consumer_backlog(load)
                 if backlog is None or fig.stable(backlog.backlog) <= 0:
                     continue
-                head = (f"a {fig.seconds(backlog.burst_s)} burst at peak {fig.rate(backlog.peak_rate)} "
-                        f"into {consumer} ({consumer_head(load.estimate)}: "
-                        f"{fig.rate(backlog.capacity)} in all) leaves "
-                        f"{fig.count(backlog.backlog)} messages queued")
+                if backlog.per_instance:
+                    head = (f"a {fig.seconds(backlog.burst_s)} burst at peak "
+                            f"{fig.rate(backlog.peak_rate)} into each instance of {consumer} "
+                            f"({consumer_head(load.estimate)}: every instance receives every "
+                            f"message) leaves {fig.count(backlog.backlog)} messages queued at "
+                            f"each instance")
+                else:
+                    head = (f"a {fig.seconds(backlog.burst_s)} burst at peak "
+                            f"{fig.rate(backlog.peak_rate)} into {consumer} "
+                            f"({consumer_head(load.estimate)}: {fig.rate(backlog.capacity)} in "
+                            f"all) leaves {fig.count(backlog.backlog)} messages queued")
                 if backlog.drain_s is None:
                     message = (f"{head}, and the average rate {fig.rate(backlog.average_rate)} "
                                f"alone fills the capacity: it never drains, whatever the "
@@ -186,8 +203,11 @@ class BacklogBudget(Rule):
                 yield Finding(
                     flow,
                     message,
-                    hint=(f"add instances of {consumer}, or accept a longer backlog. "
-                          f"model: {backlog.model}"),
+                    hint=((f"make the handler of {consumer} faster (more instances would each "
+                           f"receive every message too), or accept a longer backlog"
+                           if backlog.per_instance else
+                           f"add instances of {consumer}, or accept a longer backlog")
+                          + f". model: {backlog.model}"),
                     prop="backlog",
                 )
 

@@ -144,17 +144,42 @@ class SinglePointOfFailure(Rule):
             if not durable:
                 continue
             assumed = "" if broker.nodes is not None else " (no `nodes` declared: one assumed)"
+            loss, advice, cite = _single_node_loss(facts[name].profile)
             yield Finding(
                 broker,
                 f"broker '{name}' ({broker.kind}) has a single node{assumed} and carries "
                 f"{fig.plural(len(durable), 'durable flow')} "
                 f"({fig.names([f.id for f in durable], limit=4)}): when the node is down they "
-                f"stop, and an unreplicated disk can lose them",
-                hint="run a replicated cluster (`nodes 3`, `replication 3`) or accept the risk "
-                     "with an ignore comment that says why",
+                f"stop, and {loss}",
+                hint=f"{advice} or accept the risk with an ignore comment that says why"
+                     + (f"; {cite}" if cite else ""),
                 prop="nodes" if "nodes" in broker.prop_spans else None,
                 related=tuple(Related(f.span, f"{f.id}: durable") for f in durable),
             )
+
+
+def _single_node_loss(profile) -> tuple[str, str, str]:
+    """What a single node's failure does to the messages it holds, worded from the
+    profile's `durable` fact; what to do about it; and the fact's citation ("" without
+    a profile)."""
+    replicate = "run a replicated cluster (`nodes 3`, `replication 3`)"
+    fact = None
+    if profile is not None:
+        try:
+            fact = profile.fact("durable")
+        except KeyError:
+            fact = None
+    if fact is None:
+        return "an unreplicated disk can lose them", replicate, ""
+    cite = f"durability: {fact.cite()}"
+    if fact.support == "no":
+        return ("a restart loses them: the broker stores no messages (durable: no)",
+                "more nodes keep the flows running but cannot keep messages the broker never "
+                "stores: move these flows to a broker that persists them", cite)
+    if fact.support == "partial":
+        return ("a crash can lose the latest of them and a lost disk all of them (durable: "
+                "partial)", replicate + " and make the broker sync its writes", cite)
+    return "an unreplicated disk can lose them", replicate, cite
 
 
 class DeepSyncChain(Rule):
@@ -218,7 +243,8 @@ class DuplicateDelivery(Rule):
     acknowledgement, a producer retry). Unless handling it twice is harmless (an
     upsert, a dedupe on the message id), the component double-charges, double-sends or
     double-counts. Mark the component `idempotent` once its handler is, or lower the
-    flow to at-most-once if losing a message is acceptable. Informational.
+    flow to at-most-once if losing a message is acceptable. External components are
+    skipped: their handlers are not ours to change. Informational.
 
     Fails:
 
@@ -243,7 +269,8 @@ class DuplicateDelivery(Rule):
             if flow.delivery != "at-least-once" or not model.resolved(flow):
                 continue
             for consumer in dict.fromkeys(flow.consumers):
-                if not model.components[consumer].idempotent:
+                component = model.components[consumer]
+                if not component.idempotent and not component.external:
                     into.setdefault(consumer, []).append(flow)
         for name in sorted(into):
             flows = sorted(into[name], key=lambda flow: flow.id)
