@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import difflib
 import functools
 import json
 import os
@@ -489,6 +488,7 @@ def _resolve(broker: Any, profile_dirs: tuple[str, ...]) -> Profile:
             profile = builtin
         else:
             known = sorted(set(builtin_ids()) | set(user_files))
+            import difflib  # only on the error path: keeps start-up light
             close = difflib.get_close_matches(kind, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
             raise UnknownKindError(source_file, "", f"broker {broker.name!r}: unknown kind {kind!r}{hint} (built-in kinds, a profile id from the profiles directories, or custom)")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import threading
 from functools import lru_cache
 from importlib import resources
@@ -347,6 +346,7 @@ def _syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
         elif _looks_like_name(str(token)) and str(token) not in DECLARATION_KEYWORDS and block \
                 and len(expected_keywords & set(BLOCK_PROPERTIES[block])) > 2:
             allowed = BLOCK_PROPERTIES[block]
+            import difflib  # only on the error path: keeps start-up light
             close = difflib.get_close_matches(str(token), allowed, n=1, cutoff=0.6)
             where = "flow or kind" if block == "flow" else block
             message = f"unknown {where} property '{token}'"

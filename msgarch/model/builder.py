@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import fields
 from typing import Callable, Iterable
@@ -110,6 +109,7 @@ class _Props:
         return tuple(out)
 
     def _not_allowed(self, name: str, value: ast.Value, allowed: tuple[str, ...]) -> None:
+        import difflib  # only on the error path: keeps start-up light
         close = difflib.get_close_matches(value.text, allowed, n=1, cutoff=0.5)
         suggestion = f" (did you mean '{close[0]}'?)" if close else ""
         self.problems.add(f"'{value.text}' is not a valid {name}{suggestion}: expected one of "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterator
 
 from msgarch.diagnostics import Related, Severity
@@ -12,6 +11,7 @@ from msgarch.model.units import format_rate, format_size
 
 
 def _closest(name: str, candidates) -> str:
+    import difflib  # only on the error path: keeps start-up light
     close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
 
