@@ -254,3 +254,13 @@ def test_caret_lines_up_under_wide_characters(write, run):
     lines = run("check", path).output.splitlines()
     source, caret = lines[1].split("| ", 1)[1], lines[2].split("| ", 1)[1]
     assert caret.index("^") == len(source[: source.index("three")]) + 6  # six wide characters
+
+
+def test_brokers_matrix_fits_a_terminal_and_broker_cites_sources(run):
+    text = run("brokers").output
+    assert max(len(line) for line in text.splitlines() if not line.startswith(("Y yes", "Every"))) <= 120
+    for kind in ("kafka", "rabbitmq-quorum", "sqs-fifo", "celery-redis", "zeromq"):
+        assert kind in text
+    one = run("broker", "kafka").output
+    assert "priority: no" in one and "source: https://" in one
+    assert run("broker", "kafak").exit_code == 2

@@ -122,8 +122,33 @@ def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_matrix(profiles: Sequence[Profile] | None = None, fmt: str = "text") -> str:
-    """The capability matrix: one row per capability, one column per broker (all built-ins by default)."""
+#: Text matrices wider than this are cut into blocks of brokers, so that a terminal shows them.
+TEXT_WIDTH = 120
+
+
+def _blocks(header: list[str], rows: list[list[str]], width: int) -> list[str]:
+    """The table in blocks of broker columns that each fit in ``width`` characters."""
+    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+    blocks, current, used = [], [], widths[0]
+    for column in range(1, len(header)):
+        if current and used + 2 + widths[column] > width:
+            blocks.append(current)
+            current, used = [], widths[0]
+        current.append(column)
+        used += 2 + widths[column]
+    blocks.append(current)
+    lines: list[str] = []
+    for block in blocks:
+        if lines:
+            lines.append("")
+        pick = lambda row: [row[0]] + [row[c] for c in block]
+        lines += _table(pick(header), [pick(row) for row in rows])
+    return lines
+
+
+def render_matrix(profiles: Sequence[Profile] | None = None, fmt: str = "text", width: int = TEXT_WIDTH) -> str:
+    """The capability matrix: one row per capability, one column per broker (all built-ins by
+    default). The text form is cut into blocks of brokers no wider than ``width``."""
     _check_format(fmt)
     chosen = _profiles(profiles)
     facts = {p.id: {f.path: f for f in p.facts()} for p in chosen}
@@ -153,7 +178,7 @@ def render_matrix(profiles: Sequence[Profile] | None = None, fmt: str = "text") 
     header = ["capability"] + [p.id for p in chosen]
     rows = [[ROW_LABELS[path]] + [cell(facts[p.id][path]) for p in chosen] for path in FACT_PATHS]
     if fmt == "text":
-        lines = _table(header, rows)
+        lines = _blocks(header, rows, width)
         return "\n".join(lines + ["", LEGEND, SOURCES_HINT]) + "\n"
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(_md_escape(text) for text in row) + " |" for row in rows]

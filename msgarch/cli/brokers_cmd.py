@@ -13,9 +13,11 @@ from msgarch.brokers.matrix import FORMATS, render_matrix, render_profile
 
 @click.command()
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
-def brokers(output_format):
+@click.option("--width", type=click.IntRange(min=40), default=120, show_default=True,
+              help="Text format: cut the matrix into blocks of brokers at most this wide.")
+def brokers(output_format, width):
     """The matrix of every built-in broker profile: rows capabilities, columns brokers."""
-    click.echo(render_matrix(fmt=output_format), nl=False)
+    click.echo(render_matrix(fmt=output_format, width=width), nl=False)
 
 
 @click.command()
