@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from dataclasses import dataclass, field
 
 from msgarch.diagnostics import Diagnostic, InputError, Span, input_error
@@ -53,14 +54,15 @@ def load_models(arguments, stdin_text: str | None = None) -> Loaded:
         try:
             model = load_model(path, text=stdin_text if path == STDIN_PATH else None)
         except InputError as exc:
-            loaded.problems.extend(exc.diagnostics)
+            # a file given and also included by another one reports its errors once
+            loaded.problems.extend(d for d in exc.diagnostics if d not in loaded.problems)
             loaded.sources.update(exc.sources)
             attempts.append((path, None))
             continue
         attempts.append((path, model))
-    included = {f for _, m in attempts if m is not None for f in m.files[1:]}
+    included = {posixpath.normpath(f) for _, m in attempts if m is not None for f in m.files[1:]}
     for path, model in attempts:
-        if model is None or path in included:
+        if model is None or (path != STDIN_PATH and posixpath.normpath(path.replace(os.sep, "/")) in included):
             continue
         loaded.models.append(model)
         loaded.sources.update(model.sources)
@@ -73,9 +75,11 @@ def load_models(arguments, stdin_text: str | None = None) -> Loaded:
 REFERENCE_RULES = ("S001", "S002")
 
 
-def check(arguments, stdin_text: str | None = None) -> Report:
-    """Parse and build, then check names and references (S001, S002) only."""
-    return lint(arguments, Config(select=REFERENCE_RULES), stdin_text)
+def check(arguments, config: Config | None = None, stdin_text: str | None = None) -> Report:
+    """Parse and build, then check names and references (S001, S002) only; the
+    configuration contributes its `profiles` directories (user-defined kinds)."""
+    base = config or Config()
+    return lint(arguments, Config(select=REFERENCE_RULES, profiles=base.profiles, path=base.path), stdin_text)
 
 
 def lint(arguments, config: Config, stdin_text: str | None = None) -> Report:

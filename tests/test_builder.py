@@ -131,3 +131,8 @@ def test_sizing_uses_the_larger_of_contradictory_figures(write):
     model = model_of(write, "component a\ncomponent b\nmessage M { size 5MB  max-size 1KB }\n"
                             "flow a -> b : M { rate 100/s  peak 10/s }\n")
     assert model.flows[0].peak_rate == 100 and model.messages["M"].largest == 5e6
+
+
+def test_growth_is_bounded(write):
+    (problem,) = problems_of(write, 'system "s" { growth 100000000000% per year }\n')
+    assert "between 0% and 1000%" in problem.message

@@ -264,3 +264,17 @@ def test_brokers_matrix_fits_a_terminal_and_broker_cites_sources(run):
     one = run("broker", "kafka").output
     assert "priority: no" in one and "source: https://" in one
     assert run("broker", "kafak").exit_code == 2
+
+
+def test_review_fixes_paths_selectors_suppressions_and_kinds(write, run, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write("a.msgarch", 'use "b.msgarch"\nbroker bus : rabbitmq\ncomponent x\ncomponent y\nflow x -> y : M { pattern queue }\n')
+    write("b.msgarch", "message M\n")
+    result = run("lint", "./a.msgarch", "./b.msgarch", "--select", "S")
+    assert result.exit_code == 0 and "(2 files)" in result.output, result.output
+    assert run("lint", "./a.msgarch", "--select", ",").exit_code == 2
+    write("c.msgarch", CLEAN + "# msgarch: ignore[S003]\n")
+    assert "S007" in run("lint", "c.msgarch", "--format", "concise").output
+    write("p.yaml", "id: foo\n")
+    write("d.msgarch", CLEAN.replace("broker bus : rabbitmq", 'broker bus : rabitmq { profile "p.yaml" }'))
+    assert "did you mean 'rabbitmq'" in run("lint", "d.msgarch", "--select", "S001").output

@@ -22,6 +22,7 @@ from msgarch.brokers import FACT_PATHS, Fact, Profile, builtin_ids, load_builtin
 from msgarch.brokers.profiles import human_bytes as _profile_bytes
 from msgarch.brokers.profiles import human_seconds
 from msgarch.model.model import DELIVERY_STRENGTH, Flow, Message, Model
+from msgarch.model.units import format_size
 
 FITS, CAVEAT, NO = "fits", "caveat", "no"
 LABELS = {FITS: "fits", CAVEAT: "fits with caveat", NO: "does not fit"}
@@ -381,7 +382,7 @@ def check_max_size(needs: FlowNeeds, profile: Profile) -> Verdict | None:
                         where if limit is None else f"accepts {human_bytes(limit)}", fact)
     if hard is None or size <= hard:
         on = f"broker '{needs.broker_name}'" if needs.broker_name else "the broker"
-        hint = (f"raise {config or 'the limit'} and declare `max-message {human_bytes(size).replace(' ', '')}` "
+        hint = (f"raise {config or 'the limit'} and declare `max-message {format_size(size)}` "
                 f"on {on}, or store large payloads elsewhere and send a reference (claim check)")
     else:
         hint = (f"{human_bytes(size)} is above the hard limit of {human_bytes(hard)}: store large payloads "

@@ -71,16 +71,28 @@ class QueueEstimate:
         return wait_quantile(self.p_wait, self.spare_rate, p)
 
 
+#: The recursion forgets its starting value within this many standard deviations of the
+#: offered load (the error shrinks by k/A per step below A), so it can start there.
+_WARMUP_SIGMAS = 40.0
+#: From this offered load (in Erlangs) on, Erlang C is taken from the Halfin-Whitt limit,
+#: whose error shrinks like 1/sqrt(A): exact recursion would take millions of steps.
+HALFIN_WHITT_FROM = 1e6
+
+
 def erlang_b(servers: int, offered_load: float) -> float:
     """Blocking probability of M/M/c/c, by the recursion that never overflows.
 
     B_0 = 1, B_k = A*B_{k-1} / (k + A*B_{k-1}); exact to float precision for c in the
-    thousands, where the factorial formula overflows.
+    thousands, where the factorial formula overflows. When c is above A, the recursion
+    starts 40 standard deviations below A (from B = 1): in 1/B_k = 1 + (k/A)/B_{k-1} an
+    error in the start shrinks by k/A < 1 per step, to a factor exp(-800) by k = A.
     """
     _check_count("servers", servers, minimum=0)
     _check_number("offered load", offered_load, positive=False)
+    start = int(offered_load - _WARMUP_SIGMAS * math.sqrt(offered_load))
+    start = start if 0 < start < servers else 0
     b = 1.0
-    for k in range(1, servers + 1):
+    for k in range(start + 1, servers + 1):
         ab = offered_load * b
         b = ab / (k + ab)
         if b == 0.0:  # underflowed: every later term is 0 too (millions of instances)
@@ -89,12 +101,23 @@ def erlang_b(servers: int, offered_load: float) -> float:
 
 
 def erlang_c(servers: int, offered_load: float) -> float:
-    """Probability that an arrival waits in M/M/c: C = B / (1 - rho*(1 - B)); 1 when rho >= 1."""
+    """Probability that an arrival waits in M/M/c: C = B / (1 - rho*(1 - B)); 1 when rho >= 1.
+
+    Above ``HALFIN_WHITT_FROM`` Erlangs: C = 1 / (1 + beta*Phi(beta)/phi(beta)) with
+    beta = (c - A)/sqrt(A), the Halfin-Whitt limit of the same quantity.
+    """
     _check_count("servers", servers)
     _check_number("offered load", offered_load, positive=False)
     rho = offered_load / servers
     if rho >= 1.0:
         return 1.0
+    if offered_load >= HALFIN_WHITT_FROM:
+        beta = (servers - offered_load) / math.sqrt(offered_load)
+        if beta > 37.0:  # phi(beta) underflows: nobody waits
+            return 0.0
+        phi = math.exp(-beta * beta / 2.0) / math.sqrt(2.0 * math.pi)
+        cdf = 0.5 * (1.0 + math.erf(beta / math.sqrt(2.0)))
+        return 1.0 / (1.0 + beta * cdf / phi)
     b = erlang_b(servers, offered_load)
     return b / (1.0 - rho * (1.0 - b))
 

@@ -80,10 +80,6 @@ class Ranked:
     def requires_missing(self) -> tuple[str, ...]:
         return tuple(feature for feature, support in self.requires if support == "no")
 
-    @property
-    def requires_partial(self) -> tuple[str, ...]:
-        return tuple(feature for feature, support in self.requires if support == "partial")
-
 
 @dataclass(frozen=True)
 class Reference:

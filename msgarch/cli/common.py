@@ -39,7 +39,8 @@ def split_codes(values) -> tuple[str, ...] | None:
     """`--select B2,S001 --select C` -> ("B2", "S001", "C"); None when not given."""
     if not values:
         return None
-    return tuple(code.strip() for value in values for code in value.split(",") if code.strip())
+    codes = tuple(code.strip() for value in values for code in value.split(",") if code.strip())
+    return codes or ("",)  # given but empty: reported as a selector that matches nothing
 
 
 def draw_to(output: str, scene, output_format: str, command: str, **options) -> None:

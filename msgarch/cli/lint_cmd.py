@@ -38,7 +38,9 @@ def _unusable(error: InputError, output_format: str) -> None:
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text",
               show_default=True, help="Output format.")
-def check(paths, output_format):
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="Configuration file, for its `profiles` directories (default: found walking up).")
+def check(paths, output_format, config_path):
     """Parse and build PATHS, and check names and references (S001, S002): no analysis.
 
     PATHS are .msgarch files, directories (every .msgarch below) or - for stdin.
@@ -48,9 +50,10 @@ def check(paths, output_format):
 
     try:
         stdin_text = read_stdin_if_needed(paths)
+        config = load_config(next((p for p in paths if p != "-"), "."), config_path)
     except InputError as error:
         _unusable(error, output_format)
-    report = api.check(paths, stdin_text)
+    report = api.check(paths, config, stdin_text)
     _emit(report, output_format, False)
     sys.exit(exit_code(list(report.diagnostics), "error"))
 

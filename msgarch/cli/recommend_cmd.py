@@ -39,7 +39,6 @@ def recommend(path, output_format, top):
         model = api.load_one(path, stdin_text)
     except InputError as error:
         fail_with(error)
-        return
     rec = compute(model)
     if output_format == "json":
         click.echo(json.dumps(to_data(rec), indent=2, ensure_ascii=False, sort_keys=False))

@@ -49,6 +49,8 @@ def _expand(selectors) -> list[str]:
     """Codes matched by selectors: a code, a prefix (`B`, `B2`), a rule name or `ALL`."""
     out = []
     for selector in selectors or ():
+        if not selector.strip():
+            continue  # an empty selector matches nothing (check_selectors reports it)
         for rule in RULES:
             if selector == "ALL" or rule.code.startswith(selector.upper()) or rule.name == selector.lower():
                 out.append(rule.code)
@@ -57,7 +59,8 @@ def _expand(selectors) -> list[str]:
 
 def check_selectors(selectors, where: str) -> list[str]:
     """Problems with selectors that match no rule."""
-    return [f"{where}: '{s}' matches no rule code or name" for s in selectors or () if not _expand([s])]
+    return [f"{where}: '{s}' matches no rule code or name" for s in selectors or ()
+            if not s.strip() or not _expand([s])]
 
 
 def find_config(start: str) -> tuple[str, dict] | None:

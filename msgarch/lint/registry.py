@@ -74,10 +74,6 @@ RULES: tuple[type[Rule], ...] = (
 )
 
 
-def rules_by_code() -> dict[str, type[Rule]]:
-    return {rule.code: rule for rule in RULES}
-
-
 def find_rule(code_or_name: str) -> type[Rule] | None:
     """A rule by its code (`B203`, any case) or its name (`no-priority`)."""
     wanted = code_or_name.strip()

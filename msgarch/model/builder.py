@@ -189,7 +189,8 @@ def build(files: Iterable[ast.File], root: str, sources: dict[str, str] | None =
                     problems.add(f"unknown escape '{bad}' in a string (only \\\" and \\\\ are allowed)", decl.name.span)
                 candidate = System(
                     name=decl.name.value,
-                    growth=_default(props.percent("growth", lambda v: v >= 0, "growth cannot be negative"), 0.0),
+                    growth=_default(props.percent("growth", lambda v: 0 <= v <= 10,
+                                                  "growth must be between 0% and 1000% a year"), 0.0),
                     horizon=_default(props.count("horizon", maximum=50), 3),
                     headroom=_default(props.percent("headroom", lambda v: 0 < v <= 1,
                                                     "headroom must be above 0% and at most 100%"), 0.70),

@@ -114,13 +114,6 @@ def format_size(value: float) -> str:
     return f"{_trim(value)}B"
 
 
-def format_duration(value: float) -> str:
-    for unit, factor in (("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0), ("ms", 1e-3)):
-        if value >= factor:
-            return f"{_trim(value / factor)}{unit}"
-    return f"{_trim(value / 1e-6)}us"
-
-
 def _trim(value: float) -> str:
     if value == int(value):
         return str(int(value))

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import textwrap
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from msgarch.analysis import brokerfacts
 from msgarch.analysis import figures as fig
@@ -473,12 +473,3 @@ def render_markdown(data: dict) -> str:
         out += ["", "## Not planned", "", "Missing inputs are never guessed.", ""]
         out += [f"- {line}" for line in skipped]
     return "\n".join(out) + "\n"
-
-
-def profiles_for(model: Model, resolve: Callable[[Any], Any]) -> dict[str, Any]:
-    """Broker name -> resolved profile, with ``resolve(broker)`` (may raise)."""
-    return {name: resolve(model.brokers[name]) for name in sorted(model.brokers)}
-
-
-def lookup(profiles: Mapping[str, Any]) -> Callable[[str], Any | None]:
-    return lambda name: profiles.get(name)

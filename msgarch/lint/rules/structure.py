@@ -57,12 +57,20 @@ class UnknownReference(Rule):
                 if name not in table:
                     yield Finding(flow, f"{category} '{name}' is not declared{_closest(name, table)}",
                                   hint=f"declare it (`{category} {name}`) or fix the name", span=span)
-        known = set(builtin_ids()) | set(user_profile_ids(ctx.profile_dirs)) | {"custom"}
+        from msgarch.brokers import ProfileError
+
+        try:
+            user_ids = set(user_profile_ids(ctx.profile_dirs))
+        except ProfileError as error:
+            ctx.profile_errors.append(error.to_diagnostic())
+            user_ids = set()
+        known = set(builtin_ids()) | user_ids | {"custom"}
         for broker in model.brokers.values():
-            if broker.kind not in known and broker.profile_path is None:
+            if broker.kind not in known:
                 yield Finding(broker, f"broker kind '{broker.kind}' is not a built-in profile"
                                       f"{_closest(broker.kind, known)}",
-                              hint="use a kind listed by `msgarch brokers`, or `custom` with `profile \"file\"`",
+                              hint="use a kind listed by `msgarch brokers`, or `custom` with `profile \"file\"` "
+                                   "(a profile file only overrides the facts of a known kind)",
                               span=broker.kind_span)
             elif broker.kind == "custom" and broker.profile_path is None:
                 yield Finding(broker, f"broker '{broker.name}' is `custom` but names no profile file",
