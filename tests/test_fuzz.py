@@ -62,3 +62,23 @@ def mutated_source(draw):
 @given(mutated_source())
 def test_mutated_valid_files(data):
     assert_clean_outcome(data)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mutated_source(), st.sampled_from([["plan", "-"], ["render", "-", "-o", "-", "--format", "dot"],
+                                          ["recommend", "-"]]))
+def test_other_commands_on_mutated_files(data, command):
+    result = CliRunner().invoke(cli, command, input=data, catch_exceptions=False)
+    assert result.exit_code in (0, 1, 2), result.output
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(["1", "999999", "1000000000000000", "0.001"]),
+       st.sampled_from(["k", "M", ""]), st.sampled_from(["0%", "15%", "1000%"]))
+def test_extreme_figures_finish_without_error(number, prefix, growth):
+    source = (f'system "x" {{ growth {growth} per year  horizon 50 years }}\nbroker q : kafka\n'
+              f"component a\ncomponent b {{ instances 10000000  capacity 1/s }}\nmessage M {{ size 1GB }}\n"
+              f"flow a -> b : M {{ via q  pattern queue  rate {number}{prefix}/s  partitions 3 }}\n")
+    for command in (["lint", "-"], ["plan", "-"]):
+        result = CliRunner().invoke(cli, command, input=source, catch_exceptions=False)
+        assert result.exit_code in (0, 1, 2), result.output
