@@ -620,7 +620,7 @@ def alternatives(needs: FlowNeeds, key: str, exclude: str | None = None, require
     lint run, and large models repeat the same needs many times."""
     requires = tuple(requires)
     cache_key = (_needs_signature(needs), key, exclude, requires,
-                 (like.id, like.version) if like is not None else None, limit)
+                 (like.id, like.version, tuple(like.origin)) if like is not None else None, limit)
     found = _ALTERNATIVES_CACHE.get(cache_key)
     if found is None:
         found = _ALTERNATIVES_CACHE[cache_key] = _alternatives(needs, key, exclude, requires, like, limit)
