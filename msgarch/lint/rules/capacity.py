@@ -423,8 +423,10 @@ class GrowthRunway(Rule):
     `growth` and `horizon` of the `system` block); each year is re-run through the same
     queueing model with today's instances. The message names the first year at or over
     the headroom and what must be added by then (instances, partitions or broker nodes;
-    a faster handler where no count can help), and what the end of the horizon needs. Resources already over their headroom today
-    are C301, C302 and C303; broker storage is planned by `msgarch plan`.
+    a faster handler where no count can help), and what the end of the horizon needs.
+    Retained storage counts too: rate x size x retention x replication against
+    `storage SIZE per node`. Throughput already over its headroom today is C301, C302
+    and C303; `msgarch plan` shows every year.
 
     Fails:
 
@@ -468,6 +470,7 @@ class GrowthRunway(Rule):
             )
         facts = broker_facts(ctx)
         for name, projection in broker_projections(ctx).items():
+            yield from _storage_runway(ctx, name, projection, growth, headroom)
             plan = projection.throughput
             if plan is None or plan.first_year_over is None or plan.first_year_over == 0:
                 continue
@@ -488,6 +491,32 @@ class GrowthRunway(Rule):
                       f"model: {plan.model}; {load.model}"),
                 related=_broker_flow_related(ctx, load),
             )
+
+
+def _storage_runway(ctx: LintContext, name: str, projection, growth: str, headroom: str) -> Iterator[Finding]:
+    """The retained data outgrows `storage SIZE per node` within the horizon."""
+    plan = projection.storage
+    if plan is None or plan.first_year_over is None or plan.first_year_over == 0:
+        return
+    year = plan.first_year_over
+    today, then = projection.years[0], projection.years[year]
+    needed = plan.needed[year]
+    tail = (f"; {plan.needed[-1]} by year {plan.horizon}"
+            if plan.horizon != year and plan.needed[-1] != needed else "")
+    broker = ctx.model.brokers[name]
+    yield Finding(
+        broker,
+        f"broker '{name}' ({broker.kind}) retains {fig.size(today.storage_bytes)} today, "
+        f"{fig.percent(today.storage_utilisation)} of {projection.nodes} x "
+        f"{fig.size(projection.storage_per_node)}; at {growth} growth a year it passes the "
+        f"{headroom} headroom in year {year} ({fig.size(then.storage_bytes)}, "
+        f"{fig.percent(then.storage_utilisation)}); add "
+        f"{fig.plural(needed - plan.current, 'node')} of storage by year {year} ({needed} in all){tail}, "
+        "or shorten `retention`",
+        hint=(f"plan the disks before year {year}; `msgarch plan` shows every year. model: storage = "
+              "average rate x size x retention x replication, grown by (1 + g)^t"),
+        prop="storage" if "storage" in broker.prop_spans else None,
+    )
 
 
 def _runway_prop(component, faster: bool) -> str | None:
