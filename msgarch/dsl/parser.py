@@ -6,7 +6,7 @@ import threading
 from functools import lru_cache
 from importlib import resources
 
-from lark import Lark, Token, Tree
+from lark import Lark, Token
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
 from msgarch.diagnostics import Diagnostic, InputError, Related, Span, input_error
@@ -231,12 +231,8 @@ def _terminal_patterns() -> dict[str, str]:
 def _previous_token(exc: UnexpectedInput) -> Token | None:
     parser_state = getattr(getattr(exc, "interactive_parser", None), "parser_state", None)
     stack = getattr(parser_state, "value_stack", None) or []
-    for item in reversed(stack):
-        if isinstance(item, Token):
-            return item
-        if isinstance(item, (Tree, ast.Property)) or item is not None:
-            return None
-    return None
+    # the keyword just read (still a token) tells what kind of value was expected after it
+    return stack[-1] if stack and isinstance(stack[-1], Token) else None
 
 
 def _open_brace(exc: UnexpectedInput) -> Token | None:
@@ -272,7 +268,7 @@ def _acceptable(exc: UnexpectedToken) -> set[str]:
         try:
             return set(interactive.accepts())
         except LarkError:  # pragma: no cover - defensive: fall back to lark's own set
-            pass
+            return set(exc.expected or ())
     return set(exc.expected or ())
 
 
