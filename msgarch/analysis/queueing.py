@@ -218,10 +218,7 @@ def partitioned(arrival_rate: float, service_rate: float, consumers: int, partit
     servers = min(consumers, partitions)
     per_partition = arrival_rate / partitions
     busiest = _busiest_rate(arrival_rate, partitions, consumers)
-    rho = busiest / service_rate
-    spare = service_rate - busiest
-    stable = rho < 1.0
-    wait_mean = rho / spare if stable else None
+    queue = _mm1(busiest, service_rate)
     growth = sum(max(0.0, held * per_partition - service_rate) * count
                  for held, count in _partitions_held(partitions, consumers))
     needed = _consumers_needed(arrival_rate, service_rate, partitions, headroom)
@@ -240,21 +237,13 @@ def partitioned(arrival_rate: float, service_rate: float, consumers: int, partit
         consumers=consumers,
         partitions=partitions,
         arrival_rate=float(arrival_rate),
-        service_rate=float(service_rate),
-        utilisation=rho,
-        stable=stable,
-        p_wait=min(rho, 1.0),
-        wait_mean_s=wait_mean,
-        wait_p99_s=wait_quantile(rho, spare) if stable else None,
-        queue_length_mean=None if wait_mean is None else busiest * wait_mean,
+        **queue,
         backlog_growth_per_s=growth,
         servers_needed=needed,
         servers_for_stability=_consumers_needed(arrival_rate, service_rate, partitions, 1.0),
         partitions_needed=(partitions if needed is not None
                            else servers_needed(arrival_rate, service_rate, headroom)),
         headroom=headroom,
-        service_time_s=1.0 / service_rate,
-        spare_rate=float(spare),
     )
 
 
@@ -276,10 +265,7 @@ def broadcast(broadcast_rate: float, service_rate: float, instances: int,
     _check_count("instances", instances)
     _check_headroom(headroom)
     each = broadcast_rate + shared_rate / instances
-    rho = each / service_rate
-    spare = service_rate - each
-    stable = rho < 1.0
-    wait_mean = rho / spare if stable else None
+    queue = _mm1(each, service_rate)
     who = (f"each of the {instances} instances receives every message" if instances != 1
            else "the one instance receives every message, as would each added one")
     split = ", other flows split evenly over the instances" if shared_rate > 0 else ""
@@ -290,23 +276,36 @@ def broadcast(broadcast_rate: float, service_rate: float, instances: int,
         consumers=instances,
         partitions=None,
         arrival_rate=float(each),
+        **queue,
+        backlog_growth_per_s=instances * max(0.0, -queue["spare_rate"]),
+        servers_needed=_instances_needed(broadcast_rate, shared_rate, service_rate, headroom),
+        servers_for_stability=_instances_needed(broadcast_rate, shared_rate, service_rate, 1.0),
+        partitions_needed=None,
+        headroom=headroom,
+        broadcast_rate=float(broadcast_rate),
+        shared_rate=float(shared_rate),
+        broadcast_reason=reason,
+    )
+
+
+def _mm1(arrival_rate: float, service_rate: float) -> dict:
+    """The QueueEstimate fields of one M/M/1 queue (the one reported when a group is
+    several identical or busiest-first M/M/1 queues): Wq = rho/(mu - lambda), the p99
+    from the same exponential tail as M/M/c with C = rho."""
+    rho = arrival_rate / service_rate
+    spare = service_rate - arrival_rate
+    stable = rho < 1.0
+    wait_mean = rho / spare if stable else None
+    return dict(
         service_rate=float(service_rate),
         utilisation=rho,
         stable=stable,
         p_wait=min(rho, 1.0),
         wait_mean_s=wait_mean,
         wait_p99_s=wait_quantile(rho, spare) if stable else None,
-        queue_length_mean=None if wait_mean is None else each * wait_mean,
-        backlog_growth_per_s=instances * max(0.0, float(-spare)),
-        servers_needed=_instances_needed(broadcast_rate, shared_rate, service_rate, headroom),
-        servers_for_stability=_instances_needed(broadcast_rate, shared_rate, service_rate, 1.0),
-        partitions_needed=None,
-        headroom=headroom,
+        queue_length_mean=None if wait_mean is None else arrival_rate * wait_mean,
         service_time_s=1.0 / service_rate,
         spare_rate=float(spare),
-        broadcast_rate=float(broadcast_rate),
-        shared_rate=float(shared_rate),
-        broadcast_reason=reason,
     )
 
 

@@ -198,29 +198,22 @@ def to_data(rec: Recommendation) -> dict:
             "brokers": {broker: _cell_data(rec.cell(row.id, broker)) for broker in rec.brokers},
             "reference": {ref.broker: _cell_data(rec.cell(row.id, ref.broker)) for ref in rec.references},
         })
-    ranking = [{
-        "rank": r.rank,
-        "broker": r.broker,
-        "name": r.name,
-        "fits_every_flow": r.fits_every_flow,
-        "flows_fit": r.flows_fit,
-        "flows_with_caveat": r.flows_with_caveat,
-        "flows_unmet": r.flows_unmet,
-        "requirements_unmet": r.requirements_unmet,
-        "caveats": r.caveats,
-        "requires": {feature: support for feature, support in r.requires},
-    } for r in rec.ranking]
-    reference = [{
-        "broker": r.broker,
-        "name": r.name,
-        "note": r.note,
-        "fits_every_flow": r.fits_every_flow,
-        "flows_fit": r.flows_fit,
-        "flows_with_caveat": r.flows_with_caveat,
-        "flows_unmet": r.flows_unmet,
-        "requirements_unmet": r.requirements_unmet,
-        "caveats": r.caveats,
-        "requires": {feature: support for feature, support in r.requires},
-    } for r in rec.references]
+    ranking = [{"rank": r.rank, **_standing_data(r)} for r in rec.ranking]
+    reference = [{**_standing_data(r), "note": r.note} for r in rec.references]
     return {"model": rec.model, "basis": rec.basis, "requires": list(rec.requires),
             "brokers": list(rec.brokers), "matrix": matrix, "ranking": ranking, "reference": reference}
+
+
+def _standing_data(r) -> dict:
+    """How a ranked or reference broker stands against the whole model, as JSON data."""
+    return {
+        "broker": r.broker,
+        "name": r.name,
+        "fits_every_flow": r.fits_every_flow,
+        "flows_fit": r.flows_fit,
+        "flows_with_caveat": r.flows_with_caveat,
+        "flows_unmet": r.flows_unmet,
+        "requirements_unmet": r.requirements_unmet,
+        "caveats": r.caveats,
+        "requires": {feature: support for feature, support in r.requires},
+    }

@@ -9,6 +9,7 @@ computed are left out and listed once per model by L403.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Iterator
 
 from msgarch.analysis import figures as fig
@@ -59,6 +60,32 @@ def latency_citations(ctx: LintContext, estimate: LatencyEstimate) -> tuple[str,
     return "; ".join(cites), uncertain
 
 
+@dataclass(frozen=True)
+class BudgetBreach:
+    """A flow's estimated p99 latency against one of its time limits (`latency`, `timeout`)."""
+
+    estimate: LatencyEstimate
+    overloaded: tuple[str, ...]  # components on the path over capacity: the wait has no bound
+    floor: str  # "at least " when terms were left out for missing inputs
+    doubt: str  # says so when the broker latency class is uncertain
+    cites: str  # the profile facts of the broker latency classes used
+
+
+def budget_breach(ctx: LintContext, flow_id: str, limit: float) -> BudgetBreach | None:
+    """How the flow's estimate breaks ``limit`` seconds, or None when it keeps it (or
+    cannot be estimated). Shared by L401 (latency budget) and R505 (timeout)."""
+    estimate = latency_estimates(ctx).get(flow_id)
+    if estimate is None:
+        return None
+    cites, uncertain = latency_citations(ctx, estimate)
+    doubt = " (the broker latency class is uncertain)" if uncertain else ""
+    if not estimate.bounded:
+        return BudgetBreach(estimate, tuple(overloaded_on_path(estimate)), "", doubt, cites)
+    if fig.stable(estimate.total_s) <= limit:
+        return None
+    return BudgetBreach(estimate, (), "at least " if estimate.left_out else "", doubt, cites)
+
+
 def overloaded_on_path(estimate: LatencyEstimate) -> list[str]:
     return list(dict.fromkeys(part.component for part in estimate.parts
                               if part.left_out_because == "overloaded" and part.component))
@@ -94,16 +121,13 @@ class LatencyBudget(Rule):
     severity = Severity.WARNING
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        estimates = latency_estimates(ctx)
         for flow in ctx.model.flows:
-            estimate = estimates.get(flow.id)
-            if estimate is None or flow.latency is None:
+            breach = budget_breach(ctx, flow.id, flow.latency) if flow.latency is not None else None
+            if breach is None:
                 continue
-            budget = fig.seconds(flow.latency)
-            cites, uncertain = latency_citations(ctx, estimate)
-            doubt = " (the broker latency class is uncertain)" if uncertain else ""
-            if not estimate.bounded:
-                stuck = overloaded_on_path(estimate)
+            budget, estimate = fig.seconds(flow.latency), breach.estimate
+            if breach.overloaded:
+                stuck = breach.overloaded
                 yield Finding(
                     flow,
                     f"the {budget} latency budget cannot be met: {fig.names(stuck)} on its path "
@@ -113,9 +137,6 @@ class LatencyBudget(Rule):
                     prop="latency",
                 )
                 continue
-            if fig.stable(estimate.total_s) <= flow.latency:
-                continue
-            floor = "at least " if estimate.left_out else ""
             loads = consumer_loads(ctx)
             repeat = [name for name in dict.fromkeys(part.component for part in estimate.parts
                                                      if part.component)
@@ -126,11 +147,11 @@ class LatencyBudget(Rule):
                     f"every message, so more of them do not shorten the wait)")
             yield Finding(
                 flow,
-                f"estimated p99 latency {floor}{fig.seconds(estimate.total_s)} exceeds the "
-                f"{budget} budget{doubt}: {breakdown(estimate)}",
+                f"estimated p99 latency {breach.floor}{fig.seconds(estimate.total_s)} exceeds the "
+                f"{budget} budget{breach.doubt}: {breakdown(estimate)}",
                 hint=(f"{more}, shorten the request-reply chain, pick a faster "
                       f"broker, or relax the budget. model: {estimate.model}"
-                      + (f"; broker latency class: {cites}" if cites else "")),
+                      + (f"; broker latency class: {breach.cites}" if breach.cites else "")),
                 prop="latency",
             )
 

@@ -16,7 +16,7 @@ from msgarch.analysis import figures as fig
 from msgarch.diagnostics import Related, Severity
 from msgarch.lint.rule import Finding, LintContext, Rule
 from msgarch.lint.rules.capacity import broker_facts, flows_by_id
-from msgarch.lint.rules.latency import breakdown, latency_citations, latency_estimates, overloaded_on_path
+from msgarch.lint.rules.latency import breakdown, budget_breach
 
 #: R503: a chain of more request-reply calls than this is too deep.
 MAX_SYNC_DEPTH = 3
@@ -311,14 +311,15 @@ class TimeoutBelowLatency(Rule):
     severity = Severity.WARNING
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        estimates = latency_estimates(ctx)
         for flow in ctx.model.flows:
-            estimate = estimates.get(flow.id)
-            if estimate is None or not flow.is_request_reply or flow.timeout is None:
+            if not flow.is_request_reply or flow.timeout is None:
                 continue
-            timeout = fig.seconds(flow.timeout)
-            if not estimate.bounded:
-                stuck = overloaded_on_path(estimate)
+            breach = budget_breach(ctx, flow.id, flow.timeout)
+            if breach is None:
+                continue
+            timeout, estimate = fig.seconds(flow.timeout), breach.estimate
+            if breach.overloaded:
+                stuck = breach.overloaded
                 yield Finding(
                     flow,
                     f"every request can time out ({timeout}): {fig.names(stuck)} on its path "
@@ -327,18 +328,13 @@ class TimeoutBelowLatency(Rule):
                     prop="timeout",
                 )
                 continue
-            if fig.stable(estimate.total_s) <= flow.timeout:
-                continue
-            cites, uncertain = latency_citations(ctx, estimate)
-            floor = "at least " if estimate.left_out else ""
-            doubt = " (the broker latency class is uncertain)" if uncertain else ""
             yield Finding(
                 flow,
                 f"timeout {timeout} is shorter than the estimated p99 latency "
-                f"{floor}{fig.seconds(estimate.total_s)}{doubt}: {breakdown(estimate)}; callers "
+                f"{breach.floor}{fig.seconds(estimate.total_s)}{breach.doubt}: {breakdown(estimate)}; callers "
                 f"give up on requests that would succeed, and their retries add load",
                 hint=(f"raise the timeout above the p99, or make the replier faster. "
-                      f"model: {estimate.model}" + (f"; broker latency class: {cites}" if cites else "")),
+                      f"model: {estimate.model}" + (f"; broker latency class: {breach.cites}" if breach.cites else "")),
                 prop="timeout",
             )
 
