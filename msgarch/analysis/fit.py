@@ -74,7 +74,16 @@ class FlowNeeds:
         broker = model.brokers.get(flow.via) if (on_broker and flow.via) else None
         instances = {c: (model.components[c].instances if c in model.components else 1)
                      for c in dict.fromkeys(flow.consumers)}
-        if flow.pattern == "pubsub":
+        if flow.derived:
+            # a derived flow knows its groups: members compete, groups each get a copy;
+            # on a broadcast channel, or with one active consumer, nobody competes
+            if flow.broadcast:
+                competitors = tuple((c, 1) for c in sorted(instances))
+            else:
+                competitors = tuple(sorted(
+                    ("+".join(sorted(group)), 1 if flow.single_active else sum(instances[c] for c in group))
+                    for group in flow.groups))
+        elif flow.pattern == "pubsub":
             # each subscribing component gets its own copy, split among its instances
             competitors = tuple(sorted(instances.items()))
         else:

@@ -37,6 +37,8 @@ class FlowShare:
     partitions: int | None  # set when the broker gives each partition to one consumer
     broadcast: bool = False  # the broker has no competing consumers: every instance gets it all
     total_order: bool = False  # `ordered` without `by`: one order for the whole flow
+    channel: str | None = None  # derived flows: the channel consumed, and its type
+    channel_type: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,11 +84,13 @@ class FlowTraffic:
     rate: float | None  # msg/s produced, average
     peak: float | None  # msg/s produced at peak
     retention: float | None  # seconds the broker keeps messages; None: not retained
+    produced: float = 1.0  # produces per message of ``rate`` (below 1 when a derived flow
+    #                         shares one publish with other channels on the same broker)
 
     @property
     def messages_per_produced(self) -> float:
         """Broker messages (in + out) per request: 1 produce + copies (+ 2 for the reply)."""
-        return 1.0 + self.copies + (2.0 if self.replies else 0.0)
+        return self.produced + self.copies + (2.0 if self.replies else 0.0)
 
 
 @dataclass(frozen=True)
@@ -190,6 +194,16 @@ def delivery_shares(model: Model, flow: Flow) -> dict[str, float]:
     is its share of the instances.
     """
     consumers = list(dict.fromkeys(flow.consumers))
+    if flow.derived:
+        # a derived flow knows its groups: each group gets every message, shared by
+        # the instances of its members; a component in two groups gets both shares
+        shares: dict[str, float] = {}
+        for group in flow.groups:
+            weights = {name: _instances(model, name) for name in dict.fromkeys(group)}
+            total = sum(weights.values())
+            for name, weight in weights.items():
+                shares[name] = shares.get(name, 0.0) + weight / total
+        return shares
     if flow.pattern == "pubsub":
         return {name: 1.0 for name in consumers}
     weights = {name: _instances(model, name) for name in consumers}
@@ -217,9 +231,10 @@ def consumer_loads(model: Model, headroom: float | None = None,
     is_broadcast = _broker_test(model, broadcast)
     shares: dict[str, list[FlowShare]] = {}
     for flow in _resolved_flows(model):
-        everyone = is_broadcast(flow.via)
+        everyone = flow.broadcast if flow.broadcast is not None else is_broadcast(flow.via)
+        by_partition = flow.per_partition if flow.per_partition is not None else is_per_partition(flow.via)
         partitions = (flow.partitions if flow.partitions and flow.partitions > 0
-                      and is_per_partition(flow.via) and not everyone else None)
+                      and by_partition and not everyone else None)
         delivered = (dict.fromkeys(flow.consumers, 1.0) if everyone
                      else delivery_shares(model, flow))
         for name, share in delivered.items():
@@ -232,6 +247,8 @@ def consumer_loads(model: Model, headroom: float | None = None,
                 partitions=partitions,
                 broadcast=everyone,
                 total_order=flow.ordered and not flow.ordered_by,
+                channel=flow.channel,
+                channel_type=model.channels[flow.channel].type if flow.channel in model.channels else "",
             ))
     return {name: _consumer_load(model, name, tuple(shares[name]), limit, is_per_partition)
             for name in sorted(shares)}
@@ -260,17 +277,26 @@ def broker_loads(model: Model,
     is_broadcast = _broker_test(model, broadcast)
     traffic: dict[str, list[FlowTraffic]] = {name: [] for name in model.brokers}
     for flow in _resolved_flows(model):
+        everyone = flow.broadcast if flow.broadcast is not None else is_broadcast(flow.via)
         shares = ({name: float(_instances(model, name)) for name in dict.fromkeys(flow.consumers)}
-                  if is_broadcast(flow.via) else delivery_shares(model, flow))
+                  if everyone else delivery_shares(model, flow))
+        size = model.messages[flow.message].size
         traffic[flow.via].append(FlowTraffic(
             flow=flow.id, broker=flow.via,
             copies=sum(shares.values()),
             external_copies=sum(share for name, share in shares.items()
                                 if model.components[name].external),
             replies=flow.is_request_reply,
-            message_size=model.messages[flow.message].size,
+            message_size=size,
             rate=flow.rate, peak=flow.peak_rate, retention=flow.retention,
+            produced=flow.produce_share,
         ))
+        for broker in flow.transit:  # a broker crossed on the way (SNS before SQS): in and out once
+            if broker in traffic:
+                traffic[broker].append(FlowTraffic(
+                    flow=flow.id, broker=broker, copies=1.0, external_copies=0.0, replies=False,
+                    message_size=size, rate=flow.rate, peak=flow.peak_rate, retention=None,
+                    produced=flow.produce_share))
     node_counts = nodes or {}
     return {name: _broker_load(model.brokers[name], tuple(traffic[name]),
                                capacities.get(name), is_broadcast(name), node_counts.get(name))
@@ -470,8 +496,10 @@ def _consumer_load(model: Model, name: str, shares: tuple[FlowShare, ...], headr
 
 def _broadcast_reason(model: Model, shares: tuple[FlowShare, ...]) -> str:
     """'redis-pubsub has no competing consumers', naming the kinds of the brokers."""
-    kinds = list(dict.fromkeys(model.brokers[share.broker].kind for share in shares
-                               if share.broadcast))
+    kinds = list(dict.fromkeys(
+        f"{model.brokers[share.broker].kind} {share.channel_type} '{share.channel}'"
+        if share.channel else model.brokers[share.broker].kind
+        for share in shares if share.broadcast))
     if len(kinds) == 1:
         return f"{kinds[0]} has no competing consumers"
     return ", ".join(kinds[:-1]) + f" and {kinds[-1]} have no competing consumers"
@@ -544,7 +572,7 @@ def _traffic(flows: tuple[FlowTraffic, ...], at_peak: bool) -> Traffic:
         if rate is None:
             unknown_rate.append(flow.flow)
             continue
-        produced += rate
+        produced += rate * flow.produced
         delivered += rate * flow.copies
         external += rate * flow.external_copies
         replies += rate if flow.replies else 0.0

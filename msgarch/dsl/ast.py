@@ -90,8 +90,44 @@ class BrokerDecl:
 
 
 @dataclass(frozen=True)
+class EndpointDecl:
+    """A publish or a consume (language v2): a component sending message types to a
+    channel, or taking them from one. ``nested`` when written inside the component."""
+
+    role: str  # "publish" or "consume"
+    component: Name
+    channel: Name
+    messages: tuple[Name, ...]
+    props: tuple[Property, ...]
+    span: Span
+    nested: bool = True
+
+
+@dataclass(frozen=True)
 class ComponentDecl:
     name: Name
+    props: tuple[Property, ...]
+    span: Span
+    endpoints: tuple[EndpointDecl, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChannelDecl:
+    """``channel NAME on BROKER : TYPE { settings }`` (language v2)."""
+
+    name: Name
+    broker: Name
+    type: Name
+    props: tuple[Property, ...]
+    span: Span
+
+
+@dataclass(frozen=True)
+class RouteDecl:
+    """``route A[, B] -> C[, D] { key/filter }``: one route per (source, target) pair."""
+
+    sources: tuple[Name, ...]
+    targets: tuple[Name, ...]
     props: tuple[Property, ...]
     span: Span
 
@@ -112,15 +148,22 @@ class KindDecl:
 
 @dataclass(frozen=True)
 class FlowDecl:
-    producer: Name
+    """``flow A[, B] -> C[, D] : Message``: several producers (fan-in) give one flow each."""
+
+    producers: tuple[Name, ...]
     consumers: tuple[Name, ...]
     message: Name
     kind: Name | None
     props: tuple[Property, ...]
     span: Span
 
+    @property
+    def producer(self) -> Name:
+        return self.producers[0]
 
-Decl = Union[SystemDecl, UseDecl, BrokerDecl, ComponentDecl, MessageDecl, KindDecl, FlowDecl]
+
+Decl = Union[SystemDecl, UseDecl, BrokerDecl, ComponentDecl, MessageDecl, KindDecl, FlowDecl,
+             ChannelDecl, RouteDecl, EndpointDecl]
 
 
 @dataclass(frozen=True)

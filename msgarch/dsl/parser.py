@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 
@@ -11,6 +12,12 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, Un
 
 from msgarch.diagnostics import Diagnostic, InputError, Related, Span, input_error
 from msgarch.dsl import ast
+from msgarch.model import settings as _settings
+
+#: Every v2 setting keyword (channels, routes, publishes, consumes, brokers).
+SETTING_KEYWORDS = tuple(dict.fromkeys([
+    *_settings.CHANNEL_SETTINGS, *_settings.ROUTE_SETTINGS, *_settings.PUBLISH_SETTINGS,
+    *_settings.CONSUME_SETTINGS, *_settings.BROKER_SETTINGS]))
 
 #: Grammar rule name -> the property keyword as users write it.
 _PROPERTY_RULES = {
@@ -122,6 +129,20 @@ class _Callbacks:
         span = Span(self.path, first.line, first.column, last.end_line, last.end_column)
         return ast.Property(keyword, tuple(self._values(children)), span)
 
+    def _setting(self, keyword: str, children) -> ast.Property:
+        """A v2 setting keeps every token after its keyword: words such as ``by``,
+        ``max``, ``retry``, ``backoff``, ``..`` and ``then`` become names, so the builder
+        can read ``key by order_id`` or ``on-error retry 3 backoff 1s..30s then drop``."""
+        first, last = children[0], children[-1]
+        span = Span(self.path, first.line, first.column, last.end_line, last.end_column)
+        values = []
+        for token in children[1:]:
+            if not isinstance(token, Token):
+                continue
+            value = self._value(token)
+            values.append(value if value is not None else ast.Name(str(token), _span(self.path, token)))
+        return ast.Property(keyword, tuple(values), span)
+
     def start(self, children):
         return tuple(c for c in children if not isinstance(c, Token))
 
@@ -136,7 +157,44 @@ class _Callbacks:
         return ast.BrokerDecl(name, kind, self._props(children), self._decl_span(children))
 
     def component(self, children):
-        return ast.ComponentDecl(self._values(children)[0], self._props(children), self._decl_span(children))
+        name = self._values(children)[0]
+        endpoints = tuple(replace(c, component=name) for c in children if isinstance(c, ast.EndpointDecl))
+        return ast.ComponentDecl(name, self._props(children), self._decl_span(children), endpoints)
+
+    def channel(self, children):
+        name, broker, kind = self._values(children)[:3]
+        return ast.ChannelDecl(name, broker, kind, self._props(children), self._decl_span(children))
+
+    def route(self, children):
+        sources, targets = [c[1] for c in children if isinstance(c, tuple) and c[0] == "names"]
+        return ast.RouteDecl(sources, targets, self._props(children), self._decl_span(children))
+
+    def names(self, children):
+        return ("names", tuple(self._values(children)), children[-1])
+
+    def _endpoint(self, role: str, children, nested: bool, component=None) -> ast.EndpointDecl:
+        values = self._values(children)
+        messages = next(c[1] for c in children if isinstance(c, tuple) and c[0] == "names")
+        if nested:
+            channel = values[0]
+            component = ast.Name("", channel.span)  # filled in by the component
+        else:
+            first, second = values[0], values[1]
+            component, channel = (first, second) if role == "publish" else (second, first)
+        return ast.EndpointDecl(role, component, channel, messages, self._props(children),
+                                self._decl_span(children), nested)
+
+    def publishes(self, children):
+        return self._endpoint("publish", children, nested=True)
+
+    def consumes(self, children):
+        return self._endpoint("consume", children, nested=True)
+
+    def publish(self, children):
+        return self._endpoint("publish", children, nested=False)
+
+    def consume(self, children):
+        return self._endpoint("consume", children, nested=False)
 
     def message(self, children):
         return ast.MessageDecl(self._values(children)[0], self._props(children), self._decl_span(children))
@@ -150,11 +208,15 @@ class _Callbacks:
     def consumers(self, children):
         return ("consumers", tuple(self._values(children)), children[-1])
 
+    def producers(self, children):
+        return ("producers", tuple(self._values(children)), children[-1])
+
     def flow(self, children):
         values = self._values(children)
         kind = next((c[1] for c in children if isinstance(c, tuple) and c[0] == "kind_ref"), None)
         consumers = next(c[1] for c in children if isinstance(c, tuple) and c[0] == "consumers")
-        return ast.FlowDecl(values[0], consumers, values[-1], kind, self._props(children),
+        producers = next(c[1] for c in children if isinstance(c, tuple) and c[0] == "producers")
+        return ast.FlowDecl(producers, consumers, values[-1], kind, self._props(children),
                             self._decl_span(children))
 
     def _decl_span(self, children) -> Span:
@@ -178,8 +240,18 @@ def _property_callback(keyword: str):
     return callback
 
 
+def _setting_callback(keyword: str):
+    def callback(self, children):
+        return self._setting(keyword, children)
+
+    return callback
+
+
 for _rule, _keyword in _PROPERTY_RULES.items():
     setattr(_Callbacks, _rule, _property_callback(_keyword))
+for _keyword in SETTING_KEYWORDS:
+    setattr(_Callbacks, "set_" + _keyword.replace("-", "_"), _setting_callback(_keyword))
+setattr(_Callbacks, "endpoint_kind", _property_callback("kind"))
 
 _CALLBACKS = _Callbacks()
 _LOCK = threading.Lock()

@@ -8,6 +8,9 @@ from msgarch.lint.rules.structure import (
     UnusedDeclaration, UnusedSuppression,
 )
 from msgarch.lint.rules.patterns import MixedMessageTypes, PatternInferred, PatternUnsupported, QueueWithFanout
+from msgarch.lint.rules.topology import (
+    BroadcastPerInstance, DeadChannel, PatternMatchesNothing, UnknownChannel, UnroutablePublish,
+)
 from msgarch.lint.rules.broker_fit import (
     DeliveryGuarantee, DurableSubscription, LatencyClass, MessageTooLarge, NoDeadLetter, NoDelay, NoPriority,
     NoReplay, NoRouting, NotDurable, NoTtl, OrderingAtRisk,
@@ -37,6 +40,12 @@ RULES: tuple[type[Rule], ...] = (
     PatternUnsupported,
     PatternInferred,
     MixedMessageTypes,
+    # T: channels, routes, publishes and consumes (language v2)
+    UnroutablePublish,
+    DeadChannel,
+    UnknownChannel,
+    PatternMatchesNothing,
+    BroadcastPerInstance,
     # B: broker fit
     NotDurable,
     DeliveryGuarantee,

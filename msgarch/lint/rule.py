@@ -80,6 +80,25 @@ class LintContext:
         self._cache[key] = profile
         return profile
 
+    def flow_profile(self, flow):
+        """The profile that judges a flow: its broker's, or, on a derived flow whose
+        channel type names another built-in profile (a quorum queue on a `rabbitmq`
+        broker: rabbitmq-quorum), that one at the broker's version."""
+        base = self.profile(flow.via) if flow.via is not None else None
+        kind = getattr(flow, "profile_kind", None)
+        if base is None or kind is None or kind == base.id:
+            return base
+        key = f"profile:{flow.via}:{kind}"
+        if key not in self._cache:
+            from msgarch import brokers
+
+            broker = self.model.brokers[flow.via]
+            try:
+                self._cache[key] = brokers.load_builtin(kind, broker.version)
+            except KeyError:
+                self._cache[key] = base
+        return self._cache[key]
+
 
 class Rule:
     """A lint rule. Subclasses set the class attributes and implement ``check``.

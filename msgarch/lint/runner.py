@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from msgarch.diagnostics import Diagnostic, Severity
+from msgarch.diagnostics import Diagnostic, Related, Severity
 from msgarch.lint.config import Config
 from msgarch.lint.registry import RULES, find_rule
 from msgarch.lint.rule import Finding, LintContext
@@ -36,8 +36,15 @@ def lint_model(model: Model, config: Config) -> list[Diagnostic]:
 
 def _to_diagnostic(rule_class, finding: Finding, config: Config) -> Diagnostic:
     severity = config.severity.get(rule_class.code, finding.severity or rule_class.severity)
+    location = finding.location()
+    related = finding.related
+    origins = getattr(finding.anchor, "origins", ())
+    if origins:
+        # a finding on a derived flow points at the declarations that made it
+        known = {r.span for r in related} | {location}
+        related += tuple(Related(span, label) for span, label in origins if span not in known)
     return Diagnostic(rule_class.code, rule_class.name, severity, finding.message,
-                      finding.location(), finding.hint, finding.related)
+                      location, finding.hint, related)
 
 
 def _matches(suppression: Suppression, diagnostic: Diagnostic) -> bool:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import re
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Callable, Iterable
 
 from msgarch.diagnostics import Diagnostic, Related, Span, input_error
 from msgarch.dsl import ast
+from msgarch.model import settings as vocabulary
 from msgarch.model import units
 from msgarch.model.model import (
-    DELIVERY_GUARANTEES, PATTERNS, PLATFORM_FEATURES, ROUTING_STYLES, Broker, Component,
-    Duplicate, Flow, FlowProps, Kind, Message, Model, System,
+    DELIVERY_GUARANTEES, PATTERNS, PLATFORM_FEATURES, ROUTING_STYLES, Broker, Channel, Component,
+    Duplicate, Endpoint, Flow, FlowProps, Kind, Message, Model, OnError, Route, System,
 )
 
 _FLOW_PROP_FIELDS = {f.name for f in fields(FlowProps)}
@@ -153,6 +154,103 @@ def _flow_props(props: _Props) -> FlowProps:
     )
 
 
+_ON_ERROR_ACTIONS = ("requeue", "drop", "dead-letter", "reject")
+
+
+def _count_value(text: str) -> int:
+    """A whole number, 0 allowed, with an optional k or M (``100k``)."""
+    multiplier = {"k": 1000, "M": 1_000_000}.get(text[-1:], 1)
+    number = text[:-1] if multiplier != 1 else text
+    if not number.isdigit():
+        raise units.UnitError(f"'{text}' is not a whole number: expected a count such as 20, 100k or 2M")
+    value = int(number) * multiplier
+    if value > 10_000_000_000:
+        raise units.UnitError(f"'{text}' is too large to be a real figure")
+    return value
+
+
+def _setting_values(props: "_Props", table: dict[str, str]) -> dict[str, object]:
+    """Parse every v2 setting of ``table`` present in ``props``, by its shape."""
+    out: dict[str, object] = {}
+    for name, shape in table.items():
+        prop = props.by_name.get(name)
+        if prop is None:
+            continue
+        value = _setting_value(prop, shape, props.problems)
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def _setting_value(prop: ast.Property, shape: str, problems: "_Problems"):
+    values = prop.values
+    texts = [v.value if isinstance(v, ast.Str) else v.text for v in values]
+    try:
+        if shape == "flag":
+            if not values:
+                return True
+            return vocabulary.FLAG_WORDS[texts[0]]
+        if shape in ("word", "channel", "string"):
+            return texts[0]
+        if shape in ("words", "strings"):
+            return tuple(dict.fromkeys(texts))
+        if shape == "count":
+            return _count_value(texts[0])
+        if shape in ("duration", "size", "rate"):
+            parse = {"duration": units.parse_duration, "size": units.parse_size, "rate": units.parse_rate}[shape]
+            result = parse(texts[0])
+            if result <= 0:
+                problems.add(f"{prop.name} {texts[0]}: must be above zero", values[0].span)
+                return None
+            return result
+        if shape == "key":
+            if texts and texts[0] == "by" and not isinstance(values[0], ast.Str):
+                return ("by", texts[1])
+            return ("literal", tuple(dict.fromkeys(texts)))
+        if shape == "processing":
+            typical = units.parse_duration(texts[0])
+            longest = units.parse_duration(texts[2]) if len(texts) > 2 else None
+            if longest is not None and longest < typical:
+                problems.add(f"processing {texts[0]} max {texts[2]}: the longest run is shorter than the typical one",
+                             prop.span, "write `processing TYPICAL max LONGEST`, the longest last")
+                return None
+            return (typical, longest)
+        if shape == "on-error":
+            return _on_error(prop, texts, problems)
+    except units.UnitError as exc:
+        problems.add(f"{prop.name}: {exc}", prop.span)
+        return None
+    raise AssertionError(f"unknown setting shape {shape!r}")  # pragma: no cover - tables are fixed
+
+
+def _on_error(prop: ast.Property, texts: list[str], problems: "_Problems") -> OnError | None:
+    def check(word: str, span: Span) -> bool:
+        if word in _ON_ERROR_ACTIONS:
+            return True
+        import difflib  # only on the error path
+        close = difflib.get_close_matches(word, _ON_ERROR_ACTIONS, n=1, cutoff=0.5)
+        problems.add(f"'{word}' is not an on-error action{f' (did you mean {close[0]!r}?)' if close else ''}: "
+                     "expected requeue, drop, dead-letter, reject or retry N", span)
+        return False
+
+    if texts[0] != "retry":
+        return OnError(texts[0]) if check(texts[0], prop.values[0].span) else None
+    retries = _count_value(texts[1])
+    backoff = then = None
+    rest = texts[2:]
+    if rest[:1] == ["backoff"]:
+        backoff = (units.parse_duration(rest[1]), units.parse_duration(rest[3]))
+        if backoff[1] < backoff[0]:
+            problems.add(f"backoff {rest[1]}..{rest[3]}: the last wait is shorter than the first", prop.span)
+            return None
+        rest = rest[4:]
+    if rest[:1] == ["then"]:
+        then = rest[1]
+        if not check(then, prop.values[-1].span):
+            return None
+    return OnError("retry", retries, backoff, then)
+
+
 def _merge(base: FlowProps, own: FlowProps) -> FlowProps:
     """The flow's own properties win over its kind's."""
     return FlowProps(**{
@@ -171,6 +269,9 @@ def build(files: Iterable[ast.File], root: str, sources: dict[str, str] | None =
     kinds: dict[str, Kind] = {}
     duplicates: list[Duplicate] = []
     flow_decls: list[tuple[ast.FlowDecl, FlowProps, dict[str, Span]]] = []
+    channels: dict[str, Channel] = {}
+    routes: list[Route] = []
+    endpoint_decls: list[ast.EndpointDecl] = []
     file_list = list(files)
 
     def claim(table: dict, category: str, name: str, span: Span) -> bool:
@@ -212,8 +313,10 @@ def build(files: Iterable[ast.File], root: str, sources: dict[str, str] | None =
                         max_message=props.size("max-message"),
                         profile_path=props.string("profile"),
                         kind_span=decl.kind.span, prop_spans=props.spans,
+                        settings=_setting_values(props, vocabulary.BROKER_SETTINGS),
                     )
             elif isinstance(decl, ast.ComponentDecl):
+                endpoint_decls.extend(decl.endpoints)
                 if claim(components, "component", decl.name.text, decl.span):
                     components[decl.name.text] = Component(
                         name=decl.name.text, span=decl.span,
@@ -232,17 +335,97 @@ def build(files: Iterable[ast.File], root: str, sources: dict[str, str] | None =
                     )
             elif isinstance(decl, ast.KindDecl):
                 if claim(kinds, "kind", decl.name.text, decl.span):
-                    kinds[decl.name.text] = Kind(decl.name.text, decl.span, _flow_props(props), props.spans)
+                    kinds[decl.name.text] = Kind(decl.name.text, decl.span, _flow_props(props), props.spans,
+                                                 decl_props=decl.props)
             elif isinstance(decl, ast.FlowDecl):
                 flow_decls.append((decl, _flow_props(props), props.spans))
+            elif isinstance(decl, ast.ChannelDecl):
+                if claim(channels, "channel", decl.name.text, decl.span):
+                    channels[decl.name.text] = Channel(
+                        name=decl.name.text, broker=decl.broker.text, type=decl.type.text, span=decl.span,
+                        settings=_setting_values(props, vocabulary.CHANNEL_SETTINGS),
+                        broker_span=decl.broker.span, type_span=decl.type.span, prop_spans=props.spans,
+                    )
+            elif isinstance(decl, ast.RouteDecl):
+                values = _setting_values(props, vocabulary.ROUTE_SETTINGS)
+                key = values.pop("key", None)
+                if key is not None and key[0] == "by":
+                    problems.add("a route matches keys: write `key \"pattern\"`; `key by FIELD` belongs on a publish",
+                                 props.by_name["key"].span)
+                    key = None
+                for source in decl.sources:
+                    for target in decl.targets:
+                        routes.append(Route(
+                            source=source.text, target=target.text, span=decl.span,
+                            keys=key[1] if key is not None else (), settings=values,
+                            source_span=source.span, target_span=target.span, prop_spans=props.spans))
+            elif isinstance(decl, ast.EndpointDecl):
+                endpoint_decls.append(decl)
 
     flows = _build_flows(flow_decls, kinds, brokers)
+    endpoints = _build_endpoints(endpoint_decls, kinds, problems)
+    for channel in channels.values():
+        target = channel.settings.get("dead-letter")
+        if target is not None:
+            routes.append(Route(source=channel.name, target=target, span=channel.prop_spans["dead-letter"],
+                                settings={"key": channel.settings.get("dead-letter-key")}
+                                if "dead-letter-key" in channel.settings else {},
+                                source_span=channel.span, target_span=channel.prop_spans["dead-letter"],
+                                dead_letter=True))
     model = Model(
         root=root, system=system or System(), brokers=brokers, components=components,
         messages=messages, kinds=kinds, flows=flows, duplicates=tuple(duplicates),
         sources=dict(sources or {}), files=tuple(f.path for f in file_list),
+        channels=channels, routes=tuple(routes),
+        publishes=tuple(e for e in endpoints if e.role == "publish"),
+        consumes=tuple(e for e in endpoints if e.role == "consume"),
     )
     return model, problems.items
+
+
+#: v1 flow properties that mean nothing on a publish or consume, and why.
+_NOT_ON_ENDPOINTS = {
+    "via": "a publish or consume goes through its channel's broker: remove `via`",
+    "partitions": "partitions live on the channel: write `partitions N` in the channel's block",
+}
+
+
+def _build_endpoints(decls: list[ast.EndpointDecl], kinds: dict[str, Kind],
+                     problems: _Problems) -> list[Endpoint]:
+    out: list[Endpoint] = []
+    for decl in decls:
+        props = _Props(decl.props, problems)
+        for name, why in _NOT_ON_ENDPOINTS.items():
+            if props.has(name):
+                problems.add(f"`{name}` on a {decl.role}: {why}", props.by_name[name].span)
+        if props.has("pattern") and props.word("pattern", PATTERNS) not in (None, "request-reply"):
+            problems.add("on a publish or consume, `pattern` can only be request-reply: the channel's type "
+                         "decides whether consumers share messages or each get a copy",
+                         props.by_name["pattern"].span)
+        table = vocabulary.PUBLISH_SETTINGS if decl.role == "publish" else vocabulary.CONSUME_SETTINGS
+        own = _flow_props(props)
+        values = _setting_values(props, table)
+        kind_name = props.string("kind")
+        kind = kinds.get(kind_name) if kind_name is not None else None
+        needs = _merge(kind.props, own) if kind is not None else own
+        spans = {**(kind.prop_spans if kind is not None else {}), **props.spans}
+        if kind is not None:
+            values = {**_setting_values(_Props(_kind_decl_props(kind), _Problems()), table), **values}
+        key = values.pop("key", None)
+        for message in decl.messages:
+            out.append(Endpoint(
+                role=decl.role, component=decl.component.text, channel=decl.channel.text,
+                message=message.text, span=decl.span, needs=needs, settings=values,
+                keys=key[1] if key is not None and key[0] == "literal" else (),
+                key_by=key[1] if key is not None and key[0] == "by" else None,
+                kind=kind_name, component_span=decl.component.span, channel_span=decl.channel.span,
+                message_span=message.span, prop_spans=spans,
+            ))
+    return out
+
+
+def _kind_decl_props(kind: Kind) -> tuple[ast.Property, ...]:
+    return getattr(kind, "decl_props", ())
 
 
 #: A version starts with its number ("4.0", "v3.13.2", "7.4-alpine"): profiles key facts by it.
@@ -266,7 +449,9 @@ def _build_flows(decls, kinds: dict[str, Kind], brokers: dict[str, Broker]) -> t
     flows: list[Flow] = []
     seen: dict[str, int] = {}
     only_broker = next(iter(brokers)) if len(brokers) == 1 else None
-    for decl, own, own_spans in decls:
+    expanded = [(replace(decl, producers=(producer,)), own, own_spans)
+                for decl, own, own_spans in decls for producer in decl.producers]
+    for decl, own, own_spans in expanded:
         kind = kinds.get(decl.kind.text) if decl.kind is not None else None
         props = _merge(kind.props, own) if kind is not None else own
         spans = {**(kind.prop_spans if kind is not None else {}), **own_spans}

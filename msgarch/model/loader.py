@@ -36,9 +36,11 @@ def _inside(path: str, root_dir: str) -> bool:
 
 
 def load_model(path: str, reader: Reader = read_file, text: str | None = None,
-               check_real_paths: bool = True) -> Model:
+               check_real_paths: bool = True, profile_dirs: tuple[str, ...] = ()) -> Model:
     """Load the model rooted at ``path`` (``text`` given: its content, e.g. from stdin).
 
+    Channels, routes, publishes and consumes (language v2) are checked against their
+    brokers' profiles (built in, or from ``profile_dirs``) and turned into derived flows.
     Raises InputError carrying every E001/E002 problem found in any file.
     """
     root_dir = "." if path == STDIN_PATH else posixpath.dirname(path.replace(os.sep, "/")) or "."
@@ -107,7 +109,32 @@ def load_model(path: str, reader: Reader = read_file, text: str | None = None,
                     "their directory under `profiles` in the configuration"))
     if build_problems:
         raise InputError(build_problems, sources)
+    if model.channels or model.publishes or model.consumes:
+        model = _with_channels(model, profile_dirs)
     return model
+
+
+def _with_channels(model: Model, profile_dirs: tuple[str, ...]) -> Model:
+    """Check the v2 declarations against the profiles' vocabulary, then derive flows.
+    A broker whose profile cannot be had is checked and derived without vocabulary:
+    S001 and E003 report why when the model is linted."""
+    from msgarch.brokers import ProfileError, resolve_profile
+    from msgarch.model import derive, vocabulary
+
+    cache: dict[str, object] = {}
+
+    def profile_of(name: str):
+        if name not in cache:
+            try:
+                cache[name] = resolve_profile(model.brokers[name], profile_dirs)
+            except (ProfileError, KeyError, OSError):
+                cache[name] = None
+        return cache[name]
+
+    problems = vocabulary.check(model, profile_of)
+    if problems:
+        raise InputError(problems, model.sources)
+    return derive.derive(model, profile_of)
 
 
 def _really_inside(target: str, root_dir: str) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Mapping
+from typing import Any, Mapping
 
 from msgarch.diagnostics import Span
 
@@ -34,6 +34,7 @@ class Broker:
     name: str
     kind: str
     span: Span
+    settings: Mapping[str, Any] = field(default_factory=dict)  # v2 broker settings, parsed
     nodes: int | None = None
     replication: int | None = None
     version: str | None = None
@@ -107,6 +108,7 @@ class Kind:
     span: Span
     props: FlowProps = FlowProps()
     prop_spans: PropSpans = field(default_factory=dict, compare=False)
+    decl_props: tuple = field(default=(), compare=False, repr=False)  # syntax, for endpoint settings
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,22 @@ class Flow:
     message_span: Span | None = None
     kind_span: Span | None = None
     prop_spans: PropSpans = field(default_factory=dict, compare=False)
+    # --- derived flows (language v2): None / empty on a v1 `flow` -------------------
+    channel: str | None = None  # the channel its consumers read from
+    path: tuple[str, ...] = ()  # channels from the published one to ``channel``
+    groups: tuple[tuple[str, ...], ...] = ()  # consumer groups: members share, groups each get all
+    broadcast: bool | None = None  # every consumer instance receives every message
+    per_partition: bool | None = None  # ``partitions`` bound each group's parallelism
+    profile_kind: str | None = None  # the profile that judges the channel type (rabbitmq-quorum...)
+    produce_share: float = 1.0  # part of ``rate`` that counts as produced on ``via``
+    transit: tuple[str, ...] = ()  # brokers crossed before ``via`` (SNS before SQS)
+    origins: tuple[tuple[Span, str], ...] = ()  # publish, routes, consumes that made it
+    notes: tuple[str, ...] = ()  # how derivation counted it ("the publish declares no key...")
+    single_active: bool = False  # one consumer at a time (single active consumer, exclusive)
+
+    @property
+    def derived(self) -> bool:
+        return self.channel is not None
 
     @property
     def peak_rate(self) -> float | None:
@@ -160,6 +178,85 @@ class Flow:
 
     def span_of(self, prop: str) -> Span:
         return self.prop_spans.get(prop, self.span)
+
+
+@dataclass(frozen=True)
+class OnError:
+    """``on-error``: what a consumer does with a message its handler fails on."""
+
+    action: str  # requeue | drop | dead-letter | reject | retry
+    retries: int | None = None
+    backoff: tuple[float, float] | None = None  # seconds, first and last wait
+    then: str | None = None  # after the retries: requeue | drop | dead-letter | reject
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A named place on a broker (exchange, queue, topic, stream, subject...): language v2."""
+
+    name: str
+    broker: str
+    type: str
+    span: Span
+    settings: Mapping[str, Any] = field(default_factory=dict)  # keyword -> parsed value
+    broker_span: Span | None = None
+    type_span: Span | None = None
+    prop_spans: PropSpans = field(default_factory=dict, compare=False)
+
+    @property
+    def address(self) -> str:
+        """The name the broker knows it by (``address``), else its msgarch name."""
+        value = self.settings.get("address")
+        return self.name if value is None else value
+
+
+@dataclass(frozen=True)
+class Route:
+    """Messages moving from one channel to another (a binding, a subscription, a bridge)."""
+
+    source: str
+    target: str
+    span: Span
+    keys: tuple[str, ...] = ()  # binding keys or patterns
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    source_span: Span | None = None
+    target_span: Span | None = None
+    prop_spans: PropSpans = field(default_factory=dict, compare=False)
+    dead_letter: bool = False  # made from a channel's `dead-letter` setting
+
+    @property
+    def id(self) -> str:
+        return f"{self.source}->{self.target}"
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """A publish (component -> channel) or a consume (channel -> component) of one message type."""
+
+    role: str  # "publish" | "consume"
+    component: str
+    channel: str
+    message: str
+    span: Span
+    needs: FlowProps = FlowProps()  # v1 flow properties: rate, peak and the needs
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    keys: tuple[str, ...] = ()  # `key "literal"...` (publish)
+    key_by: str | None = None  # `key by FIELD`
+    kind: str | None = None
+    component_span: Span | None = None
+    channel_span: Span | None = None
+    message_span: Span | None = None
+    prop_spans: PropSpans = field(default_factory=dict, compare=False)
+
+    @property
+    def id(self) -> str:
+        verb = "publishes" if self.role == "publish" else "consumes"
+        where = "to" if self.role == "publish" else "from"
+        return f"{self.component} {verb} {self.message} {where} {self.channel}"
+
+    @property
+    def group(self) -> str | None:
+        return self.settings.get("group")
 
 
 @dataclass(frozen=True)
@@ -186,6 +283,16 @@ class Model:
     duplicates: tuple[Duplicate, ...] = ()
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)  # path -> text
     files: tuple[str, ...] = ()  # every file read, root first
+    channels: Mapping[str, Channel] = field(default_factory=dict)
+    routes: tuple[Route, ...] = ()
+    publishes: tuple[Endpoint, ...] = ()
+    consumes: tuple[Endpoint, ...] = ()
+    derivation: Any = None  # model.derive.Derivation: what routing found, for the T rules
+
+    @property
+    def declared_flows(self) -> tuple[Flow, ...]:
+        """The v1 `flow` declarations only (derived flows left out)."""
+        return tuple(f for f in self.flows if not f.derived)
 
     def flow(self, flow_id: str) -> Flow:
         for f in self.flows:

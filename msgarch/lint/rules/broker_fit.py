@@ -39,7 +39,7 @@ def fit_findings(ctx: LintContext, requirement: str) -> Iterator[Finding]:
     for flow in ctx.model.flows:
         if flow.via is None or flow.via not in ctx.model.brokers:
             continue
-        profile = ctx.profile(flow.via)
+        profile = ctx.flow_profile(flow)
         if profile is None:
             continue
         needs = flow_needs(ctx, flow)
@@ -51,7 +51,7 @@ def fit_findings(ctx: LintContext, requirement: str) -> Iterator[Finding]:
 
 def _finding(ctx: LintContext, flow: Flow, needs: fit.FlowNeeds, verdict: fit.Verdict) -> Finding:
     broker = ctx.model.brokers[flow.via]
-    profile = ctx.profile(flow.via)
+    profile = ctx.flow_profile(flow)
     kind = verdict.profile_id
     others = ctx.cached(
         f"fit:alternatives:{flow.id}:{verdict.requirement}:{kind}",

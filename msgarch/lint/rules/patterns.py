@@ -107,7 +107,7 @@ class PatternInferred(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         model = ctx.model
-        for flow in model.flows:
+        for flow in model.declared_flows:  # a derived flow's channel type decides its pattern
             if flow.pattern_declared:
                 continue
             consumers = _distinct(flow.consumers)
@@ -150,8 +150,9 @@ class MixedMessageTypes(Rule):
     severity = Severity.INFO
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
+        yield from self._unhandled_types(ctx)
         channels = defaultdict(list)
-        for flow in ctx.model.flows:
+        for flow in ctx.model.declared_flows:
             if flow.pattern == "request-reply" or flow.via is None:
                 continue
             channels[(flow.via, flow.producer, tuple(sorted(set(flow.consumers))))].append(flow)
@@ -168,3 +169,36 @@ class MixedMessageTypes(Rule):
                 hint="fine if the consumer dispatches by type (as Celery does by task name); otherwise give "
                      "each type its own queue or topic, or declare `routing` on the flows",
                 related=tuple(Related(f.span, f"{f.message} also travels this channel") for f in others))
+
+    @staticmethod
+    def _unhandled_types(ctx: LintContext) -> Iterator[Finding]:
+        """On channel models, routing decides which types reach a channel and each consume
+        names the types it takes: a type that reaches a channel whose consumers do not
+        declare it is delivered to them anyway."""
+        model = ctx.model
+        derivation = model.derivation
+        if derivation is None:
+            return
+        declared: dict[str, set[str]] = defaultdict(set)
+        readers: dict[str, list[str]] = defaultdict(list)
+        for consume in model.consumes:
+            declared[consume.channel].add(consume.message)
+            if consume.component not in readers[consume.channel]:
+                readers[consume.channel].append(consume.component)
+        reported = set()
+        for outcome in derivation.outcomes:
+            publish = outcome.publish
+            for key in outcome.keys:
+                for name in key.reached:
+                    if not declared.get(name) or publish.message in declared[name] or \
+                            (name, publish.message) in reported:
+                        continue
+                    reported.add((name, publish.message))
+                    takes = ", ".join(sorted(declared[name]))
+                    yield Finding(
+                        publish, f"{publish.message} from {publish.component} reaches channel '{name}', whose "
+                                 f"consumers ({', '.join(readers[name])}) declare only {takes}: they receive it "
+                                 "anyway and must dispatch on the type or reject it",
+                        hint=f"declare `consumes {publish.message} from {name}` where it is handled, or narrow "
+                             f"the route into '{name}' so {publish.message} does not reach it",
+                        related=(Related(model.channels[name].span, f"channel {name}"),))

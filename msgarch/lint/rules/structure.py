@@ -45,7 +45,23 @@ class UnknownReference(Rule):
         from msgarch.brokers import builtin_ids, user_profile_ids
 
         model = ctx.model
-        for flow in model.flows:
+        for endpoint in (*model.publishes, *model.consumes):
+            names = [("message", endpoint.message, endpoint.message_span, model.messages)]
+            if endpoint.kind is not None:
+                names.append(("kind", endpoint.kind, endpoint.prop_spans.get("kind"), model.kinds))
+            if not endpoint.component:
+                continue
+            names.append(("component", endpoint.component, endpoint.component_span, model.components))
+            for category, name, span, table in names:
+                if name not in table:
+                    yield Finding(endpoint.span, f"{category} '{name}' is not declared{_closest(name, table)}",
+                                  hint=f"declare it (`{category} {name}`) or fix the name", span=span)
+        for channel in model.channels.values():
+            if channel.broker not in model.brokers:
+                yield Finding(channel, f"broker '{channel.broker}' is not declared{_closest(channel.broker, model.brokers)}",
+                              hint=f"declare it (`broker {channel.broker} : KIND`) or fix the name",
+                              span=channel.broker_span)
+        for flow in model.declared_flows:
             names = [("component", flow.producer, flow.producer_span, model.components)]
             names += [("component", c, s, model.components) for c, s in zip(flow.consumers, flow.consumer_spans)]
             names.append(("message", flow.message, flow.message_span, model.messages))
@@ -107,7 +123,7 @@ class DuplicateName(Rule):
                           hint="rename or remove one of them",
                           related=(Related(dup.first, "first declared here"),))
         first_of: dict[str, Flow] = {}
-        for flow in ctx.model.flows:
+        for flow in ctx.model.declared_flows:
             base = flow.id.split("#", 1)[0]
             if base not in first_of:
                 first_of[base] = flow
@@ -148,10 +164,12 @@ class ContradictoryFigures(Rule):
                                        f"below its size {format_size(message.size)}; size checks use "
                                        f"{format_size(message.size)}", prop="max-size",
                               hint="max-size is the largest message that can occur: at least `size`")
-        for flow in ctx.model.flows:
-            if flow.rate is not None and flow.peak is not None and flow.peak < flow.rate:
-                yield Finding(flow, f"flow {flow.id}: peak {format_rate(flow.peak)} is below its rate "
-                                    f"{format_rate(flow.rate)}; capacity checks use {format_rate(flow.rate)}",
+        figures = [(flow, f"flow {flow.id}", flow.rate, flow.peak) for flow in ctx.model.declared_flows]
+        figures += [(p, p.id, p.needs.rate, p.needs.peak) for p in ctx.model.publishes]
+        for anchor, what, rate, peak in figures:
+            if rate is not None and peak is not None and peak < rate:
+                yield Finding(anchor, f"{what}: peak {format_rate(peak)} is below its rate "
+                                      f"{format_rate(rate)}; capacity checks use {format_rate(rate)}",
                               prop="peak", hint="peak is the highest rate the flow reaches: at least `rate`")
 
 
@@ -177,7 +195,7 @@ class OrphanComponent(Rule):
     severity = Severity.WARNING
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        used = set()
+        used = {endpoint.component for endpoint in (*ctx.model.publishes, *ctx.model.consumes)}
         for flow in ctx.model.flows:
             used.add(flow.producer)
             used.update(flow.consumers)
@@ -213,7 +231,9 @@ class UnusedDeclaration(Rule):
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         model = ctx.model
         messages = {f.message for f in model.flows}
+        messages.update(e.message for e in (*model.publishes, *model.consumes))
         brokers = {f.via for f in model.flows if f.via is not None}
+        brokers.update(channel.broker for channel in model.channels.values())
         for message in model.messages.values():
             if message.name not in messages:
                 yield Finding(message, f"message '{message.name}' is not carried by any flow",
@@ -282,7 +302,9 @@ class SelfFlow(Rule):
     severity = Severity.WARNING
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        for flow in ctx.model.flows:
+        for flow in ctx.model.declared_flows:
+            # a derived flow from a component to itself is a pool that consumes one
+            # channel and publishes to another (Celery task chains): not a typo
             if set(flow.consumers) == {flow.producer}:
                 yield Finding(flow, f"flow {flow.id} sends from '{flow.producer}' to itself",
                               hint="check the producer and consumer names; if it is a work queue, "
