@@ -13,7 +13,9 @@ from tests.conftest import EXAMPLES
 from tests.test_parser import SPEC_EXAMPLE
 
 LOCATED = re.compile(r"^-:\d+:\d+: error: ", re.MULTILINE)
-SEEDS = [SPEC_EXAMPLE] + [p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("*.msgarch"))]
+SEEDS = [SPEC_EXAMPLE] + [p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("*.msgarch"))] + [
+    p.read_text(encoding="utf-8")
+    for p in sorted((EXAMPLES.parent / "tests" / "fixtures" / "channels").glob("*.msgarch"))]
 TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|[A-Za-z_0-9.%/µ-]+|->|-\[|\]->|\S|\n')
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

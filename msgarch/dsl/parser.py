@@ -45,7 +45,19 @@ BLOCK_PROPERTIES = {
              "replay", "routing", "backlog"),
 }
 
-DECLARATION_KEYWORDS = ("system", "use", "broker", "component", "message", "kind", "flow")
+_FLOW_WORDS = BLOCK_PROPERTIES["flow"]
+BLOCK_PROPERTIES.update({
+    "broker": (*BLOCK_PROPERTIES["broker"], *_settings.BROKER_SETTINGS),
+    "component": (*BLOCK_PROPERTIES["component"], "publishes", "consumes"),
+    "channel": tuple(_settings.CHANNEL_SETTINGS),
+    "route": tuple(_settings.ROUTE_SETTINGS),
+    "publish": (*_settings.PUBLISH_SETTINGS, *(w for w in _FLOW_WORDS if w not in ("via", "partitions")), "kind"),
+    "consume": (*_settings.CONSUME_SETTINGS, *(w for w in _FLOW_WORDS if w not in ("via", "partitions")), "kind"),
+})
+BLOCK_PROPERTIES["kind"] = tuple(dict.fromkeys((*_FLOW_WORDS, *_settings.PUBLISH_SETTINGS, *_settings.CONSUME_SETTINGS)))
+
+DECLARATION_KEYWORDS = ("system", "use", "broker", "component", "message", "kind", "flow",
+                        "channel", "route", "publish", "consume")
 
 #: What a quantity after a given keyword looks like, in the user's words.
 QUANTITY_WORDS = {
@@ -67,6 +79,12 @@ NAME_WORDS = {
     "delivery": "a delivery guarantee (at-most-once, at-least-once or exactly-once)",
     "routing": "a routing style (topic, header or content)",
     "by": "a key name such as order_id", "zone": "a zone name",
+    "channel": "a channel name", "on": "a broker name", "to": "a channel name", "from": "a channel name",
+    "publishes": "a message name", "consumes": "a message name", "route": "a channel name",
+    "publish": "a component name", "consume": "a channel name", "then": "an action (requeue, drop, dead-letter)",
+    "on-error": "an action (requeue, drop, dead-letter, reject) or retry N", "group": "a group name",
+    "type": "a type word", "ack": "an ack mode (auto, before-processing, after-processing)",
+    "acks": "acks 0, 1 or all", "offset-reset": "earliest or latest", "deliver-policy": "a deliver policy (all, new, last...)", "dead-letter": "a channel name", "alternate-exchange": "a channel name",
     "requires": "a platform feature (monitoring, declarative-provisioning, open-source, managed-service)",
 }
 
@@ -345,11 +363,15 @@ def _acceptable(exc: UnexpectedToken) -> set[str]:
 
 
 def _block_of(keywords: set[str]) -> str | None:
-    best, best_overlap = None, 0
+    """The block whose keywords best match what the parser accepts (Jaccard similarity:
+    blocks share keywords, and a publish block accepts every flow property)."""
+    best, best_score = None, 0.0
     for block, props in BLOCK_PROPERTIES.items():
-        overlap = len(keywords & set(props))
-        if overlap > best_overlap:
-            best, best_overlap = block, overlap
+        words = set(props)
+        overlap = len(keywords & words)
+        score = overlap / len(keywords | words) if overlap else 0.0
+        if score > best_score:
+            best, best_score = block, score
     return best
 
 
@@ -417,6 +439,7 @@ def _syntax_error(exc: UnexpectedInput, text: str, path: str) -> Diagnostic:
             import difflib  # only on the error path: keeps start-up light
             close = difflib.get_close_matches(str(token), allowed, n=1, cutoff=0.6)
             where = "flow or kind" if block == "flow" else block
+            where = "kind (flow or endpoint defaults)" if block == "kind" else where
             message = f"unknown {where} property '{token}'"
             elsewhere = [b for b, props in BLOCK_PROPERTIES.items() if str(token) in props]
             if close:

@@ -17,6 +17,7 @@ take, and the flow says so.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Mapping
 
@@ -60,6 +61,7 @@ class KeyOutcome:
     reached: tuple[str, ...]  # channels the message lands in (queues, topics, streams...)
     dropped: tuple[tuple[str, str], ...] = ()  # (channel, what happens to it there)
     visited: tuple[str, ...] = ()  # every channel it passes, exchanges included
+    paths: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # reached -> channels on the way
 
 
 @dataclass(frozen=True)
@@ -128,9 +130,15 @@ def derive(model: Model, profile_of: ProfileOf) -> Model:
     info = {name: channel_info(channel, profile_of(channel.broker) if channel.broker in model.brokers else None)
             for name, channel in model.channels.items()}
     outgoing: dict[str, list[tuple[int, Route]]] = {}
+    routes_by_pair: dict[tuple[str, str], list[Route]] = {}
     for index, route in enumerate(model.routes):
         if not route.dead_letter:
             outgoing.setdefault(route.source, []).append((index, route))
+            routes_by_pair.setdefault((route.source, route.target), []).append(route)
+    by_address: dict[tuple[str, str], list[str]] = {}  # (broker, address) -> channels, for the default exchange
+    for name, channel in model.channels.items():
+        if info[name].delivery != "route":
+            by_address.setdefault((channel.broker, channel.address), []).append(name)
     consumes: dict[tuple[str, str], list[Endpoint]] = {}
     for consume in model.consumes:
         consumes.setdefault((consume.channel, consume.message), []).append(consume)
@@ -144,9 +152,9 @@ def derive(model: Model, profile_of: ProfileOf) -> Model:
             outcomes.append(PublishOutcome(publish, ()))
             continue
         keys: tuple[str | None, ...] = publish.keys or (None,)
-        key_outcomes = [_walk(model, info, outgoing, publish, key, hits, unknown) for key in keys]
+        key_outcomes = [_walk(model, info, outgoing, publish, key, hits, unknown, by_address) for key in keys]
         outcomes.append(PublishOutcome(publish, tuple(key_outcomes)))
-        flows.extend(_flows_of(model, info, publish, key_outcomes, consumes, seen_ids))
+        flows.extend(_flows_of(model, info, publish, key_outcomes, consumes, seen_ids, routes_by_pair))
     derivation = Derivation(info, tuple(outcomes), hits, frozenset(unknown))
     return replace(model, flows=(*model.flows, *flows), derivation=derivation)
 
@@ -182,7 +190,7 @@ def _route_matches(style: str, route: Route, key: str | None, publish: Endpoint)
 
 
 def _walk(model: Model, info: Mapping[str, ChannelInfo], outgoing, publish: Endpoint, key: str | None,
-          hits: dict[int, int], unknown: set[int]) -> KeyOutcome:
+          hits: dict[int, int], unknown: set[int], by_address) -> KeyOutcome:
     start = model.channels[publish.channel]
     reached: list[str] = []
     dropped: list[tuple[str, str]] = []
@@ -191,10 +199,11 @@ def _walk(model: Model, info: Mapping[str, ChannelInfo], outgoing, publish: Endp
         what = (f"not among the subjects of {start.type} '{start.name}' ({', '.join(subjects)}): no stream "
                 "captures it, so the publish fails (no responders) or is lost")
         return KeyOutcome(key, (), ((start.name, what),), (start.name,))
-    stack = [start.name]
+    queue = deque([start.name])
+    parent: dict[str, str] = {start.name: ""}
     visited = {start.name}
-    while stack:
-        name = stack.pop()
+    while queue:
+        name = queue.popleft()
         channel = model.channels[name]
         here = info[name]
         if here.delivery != "route":
@@ -209,9 +218,7 @@ def _walk(model: Model, info: Mapping[str, ChannelInfo], outgoing, publish: Endp
             if verdict is not False:
                 targets.append(route.target)
         if here.name_routing and channel.address == "" and key is not None:
-            targets.extend(other.name for other in model.channels.values()
-                           if other.broker == channel.broker and other.name != name
-                           and info[other.name].delivery != "route" and other.address == key)
+            targets.extend(other for other in by_address.get((channel.broker, key), ()) if other != name)
         if not targets and here.delivery == "route":
             alternate = channel.settings.get("alternate-exchange")
             if alternate in model.channels:
@@ -222,8 +229,15 @@ def _walk(model: Model, info: Mapping[str, ChannelInfo], outgoing, publish: Endp
         for target in targets:
             if target in model.channels and target not in visited:
                 visited.add(target)
-                stack.append(target)
-    return KeyOutcome(key, tuple(sorted(reached)), tuple(dropped), tuple(sorted(visited)))
+                parent[target] = name
+                queue.append(target)
+    paths = {}
+    for name in reached:
+        chain = [name]
+        while parent[chain[-1]]:
+            chain.append(parent[chain[-1]])
+        paths[name] = tuple(reversed(chain))
+    return KeyOutcome(key, tuple(sorted(reached)), tuple(dropped), tuple(sorted(visited)), paths)
 
 
 def _consume_filter_allows(style: str, consume: Endpoint, key: str | None) -> bool:
@@ -289,7 +303,8 @@ def _combine(publish: Endpoint, consumes: list[Endpoint]) -> tuple[FlowProps, di
 
 
 def _flows_of(model: Model, info: Mapping[str, ChannelInfo], publish: Endpoint,
-              outcomes: list[KeyOutcome], consumes: dict, seen_ids: dict[str, int]) -> list[Flow]:
+              outcomes: list[KeyOutcome], consumes: dict, seen_ids: dict[str, int],
+              routes_by_pair: Mapping[tuple[str, str], list[Route]]) -> list[Flow]:
     total = len(outcomes)
     share: dict[str, float] = {}
     for outcome in outcomes:
@@ -317,7 +332,7 @@ def _flows_of(model: Model, info: Mapping[str, ChannelInfo], publish: Endpoint,
             continue
         needs, spans = _combine(publish, readers)
         consumers = tuple(dict.fromkeys(c for group in groups for c in group))
-        path = _path(model, publish.channel, name)
+        path = next(o.paths[name] for o in outcomes if name in o.paths)
         siblings = len(on_broker[channel.broker])
         produce_share = landed[channel.broker] / (siblings * fraction) if fraction else 1.0
         pattern = "request-reply" if needs.pattern == "request-reply" else (
@@ -335,7 +350,8 @@ def _flows_of(model: Model, info: Mapping[str, ChannelInfo], publish: Endpoint,
                       or any(c.settings.get("single-active") or c.settings.get("exclusive") for c in readers))
         origins = [(publish.span, f"{publish.id}")]
         origins += [(model.channels[step].span, f"channel {step}") for step in path]
-        origins += [(route.span, f"route {route.id}") for route in _routes_on(model, path)]
+        origins += [(route.span, f"route {route.id}") for step in zip(path, path[1:])
+                    for route in routes_by_pair.get(step, ())]
         origins += [(c.span, c.id) for c in readers]
         flows.append(Flow(
             id=flow_id, producer=publish.component, consumers=consumers, message=publish.message,
@@ -360,41 +376,3 @@ def _flows_of(model: Model, info: Mapping[str, ChannelInfo], publish: Endpoint,
             origins=tuple(origins), notes=tuple(notes), single_active=single,
         ))
     return flows
-
-
-def _path(model: Model, start: str, end: str) -> tuple[str, ...]:
-    """The shortest chain of channels from ``start`` to ``end`` over non-dead-letter routes."""
-    if start == end:
-        return (start,)
-    previous: dict[str, str] = {start: ""}
-    frontier = [start]
-    by_source: dict[str, list[str]] = {}
-    for route in model.routes:
-        if not route.dead_letter:
-            by_source.setdefault(route.source, []).append(route.target)
-    for channel in model.channels.values():  # the AMQP default exchange routes by queue name
-        if channel.address == "" and channel.type == "exchange":
-            by_source.setdefault(channel.name, []).extend(
-                other.name for other in model.channels.values()
-                if other.broker == channel.broker and other.name != channel.name)
-    while frontier:
-        following = []
-        for name in frontier:
-            for target in by_source.get(name, ()):
-                if target not in previous:
-                    previous[target] = name
-                    following.append(target)
-        frontier = following
-        if end in previous:
-            break
-    if end not in previous:
-        return (start, end)
-    chain = [end]
-    while previous[chain[-1]]:
-        chain.append(previous[chain[-1]])
-    return tuple(reversed(chain))
-
-
-def _routes_on(model: Model, path: tuple[str, ...]) -> list[Route]:
-    pairs = set(zip(path, path[1:]))
-    return [route for route in model.routes if (route.source, route.target) in pairs and not route.dead_letter]
