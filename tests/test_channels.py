@@ -396,3 +396,16 @@ def test_grammar_settings_are_generated_from_the_tables():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "gen_grammar.py"), "--check"],
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def test_an_https_subscriber_consumes_an_sns_topic_directly(tmp_path):
+    model = _model(tmp_path, """
+        broker notify : sns
+        channel alerts on notify : topic
+        message Alert
+        component monitor { publishes Alert to alerts { rate 1/s } }
+        component pager { instances 2  consumes Alert from alerts }
+        component mailer { consumes Alert from alerts }
+    """)
+    [flow] = [f for f in model.flows if f.derived]
+    assert flow.groups == (("pager",), ("mailer",)) and flow.pattern == "pubsub"

@@ -58,3 +58,7 @@ def main() -> None:
         click.echo(f"msgarch: internal error: {type(exc).__name__}: {exc}\n"
                    "This is a bug in msgarch; set MSGARCH_DEBUG=1 to see the traceback.", err=True)
         sys.exit(3)
+
+
+if __name__ == "__main__":  # `python -m msgarch.cli.main` works like `msgarch`
+    main()

@@ -332,6 +332,9 @@ def _flows_of(model: Model, info: Mapping[str, ChannelInfo], publish: Endpoint,
             continue
         needs, spans = _combine(publish, readers)
         consumers = tuple(dict.fromkeys(c for group in groups for c in group))
+        span_of: dict[str, object] = {}
+        for reader in readers:
+            span_of.setdefault(reader.component, reader.component_span)
         path = next(o.paths[name] for o in outcomes if name in o.paths)
         siblings = len(on_broker[channel.broker])
         produce_share = landed[channel.broker] / (siblings * fraction) if fraction else 1.0
@@ -365,8 +368,7 @@ def _flows_of(model: Model, info: Mapping[str, ChannelInfo], publish: Endpoint,
             priority=needs.priority, ttl=needs.ttl, delay=bool(needs.delay), delay_max=needs.delay_max,
             dead_letter=bool(needs.dead_letter), retention=needs.retention or channel.settings.get("retention"),
             replay=bool(needs.replay), routing=needs.routing, backlog=needs.backlog,
-            producer_span=publish.component_span, consumer_spans=tuple(
-                next(c.component_span for c in readers if c.component == name_) for name_ in consumers),
+            producer_span=publish.component_span, consumer_spans=tuple(span_of[name_] for name_ in consumers),
             message_span=publish.message_span, prop_spans=spans,
             channel=name, path=path, groups=groups, broadcast=everyone,
             per_partition=here.per_partition, profile_kind=here.profile_kind,

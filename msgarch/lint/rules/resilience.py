@@ -244,7 +244,9 @@ class DuplicateDelivery(Rule):
     upsert, a dedupe on the message id), the component double-charges, double-sends or
     double-counts. Mark the component `idempotent` once its handler is, or lower the
     flow to at-most-once if losing a message is acceptable. External components are
-    skipped: their handlers are not ours to change. Informational.
+    skipped: their handlers are not ours to change, and so are flows whose broker (or
+    channel type) is at-most-once in its profile: nothing on that path redelivers, and
+    B202 already reports that it cannot give at-least-once. Informational.
 
     Fails:
 
@@ -268,6 +270,9 @@ class DuplicateDelivery(Rule):
         for flow in model.flows:
             if flow.delivery != "at-least-once" or not model.resolved(flow):
                 continue
+            profile = ctx.flow_profile(flow)
+            if profile is not None and profile.delivery == "at-most-once":
+                continue  # nothing on this path redelivers: B202 reports the weaker guarantee
             for consumer in dict.fromkeys(flow.consumers):
                 component = model.components[consumer]
                 if not component.idempotent and not component.external:
