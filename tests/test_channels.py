@@ -409,3 +409,14 @@ def test_an_https_subscriber_consumes_an_sns_topic_directly(tmp_path):
     """)
     [flow] = [f for f in model.flows if f.derived]
     assert flow.groups == (("pager",), ("mailer",)) and flow.pattern == "pubsub"
+
+
+def test_broker_command_lists_channel_types_and_settings():
+    from click.testing import CliRunner
+
+    from msgarch.cli.main import cli
+
+    result = CliRunner().invoke(cli, ["broker", "kafka"])
+    assert result.exit_code == 0
+    assert "channel type topic: delivery groups, routing whole" in result.output
+    assert "consume offset-reset (default latest; auto.offset.reset)" in result.output

@@ -204,11 +204,66 @@ def _leaf_paths(override: dict, prefix: str = "") -> list[str]:
         if key in ("sources", "uncertain"):
             continue
         path = prefix + key
-        if path in FACT_PATHS or not isinstance(value, dict):
+        setting = _setting_path(path)
+        if setting is not None:  # a channel, endpoint or broker setting counts as one fact
+            if setting not in paths:
+                paths.append(setting)
+        elif path in FACT_PATHS or not isinstance(value, dict):
             paths.append(path)
         else:
             paths.extend(_leaf_paths(value, path + "."))
     return paths
+
+
+def _setting_path(path: str) -> str | None:
+    """`channels.queue.settings.durable.means` -> `channels.queue.settings.durable`."""
+    parts = path.split(".")
+    if parts[0] == "broker-settings" and len(parts) >= 2:
+        return ".".join(parts[:2])
+    if parts[0] == "endpoints" and len(parts) >= 3:
+        return ".".join(parts[:3])
+    if parts[0] == "channels" and len(parts) >= 4 and parts[2] == "settings":
+        return ".".join(parts[:4])
+    return None
+
+
+def _default_text(entry: dict) -> str:
+    default = entry.get("default")
+    shape = entry.get("value")
+    if default is None:
+        return "unset"
+    if isinstance(default, bool):
+        return "on" if default else "off"
+    if shape == "duration" and isinstance(default, (int, float)):
+        return human_seconds(float(default))
+    if shape == "size" and isinstance(default, (int, float)):
+        return human_bytes(float(default))
+    return str(default)
+
+
+def vocabulary_lines(profile: Profile) -> list[str]:
+    """The channel types, endpoint settings and broker settings of a profile, one per line."""
+    data = profile.data
+    lines: list[str] = []
+    for name, entry in sorted((data.get("channels") or {}).items()):
+        routing = entry.get("routing", "none")
+        routing = routing if isinstance(routing, str) else f"by {routing.get('setting')}"
+        delivery = entry.get("delivery", "competing")
+        delivery = delivery if isinstance(delivery, str) else f"by {delivery.get('setting')}"
+        lines.append(f"channel type {name}: delivery {delivery}, routing {routing}")
+        if entry.get("description"):
+            lines.append(f"    {entry['description']}")
+        for setting, info in sorted((entry.get("settings") or {}).items()):
+            lines.append(f"    {setting} (default {_default_text(info)}; {info.get('vendor', setting)}): "
+                         f"{info.get('means', '')}")
+    for role in ("publish", "consume"):
+        for setting, info in sorted(((data.get("endpoints") or {}).get(role) or {}).items()):
+            lines.append(f"{role} {setting} (default {_default_text(info)}; {info.get('vendor', setting)}): "
+                         f"{info.get('means', '')}")
+    for setting, info in sorted((data.get("broker-settings") or {}).items()):
+        lines.append(f"broker {setting} (default {_default_text(info)}; {info.get('vendor', setting)}): "
+                     f"{info.get('means', '')}")
+    return lines
 
 
 def _conditions(fact: Fact) -> str:
@@ -243,6 +298,9 @@ def render_profile(profile: Profile, fmt: str = "text") -> str:
                 for f in facts
             ],
             "versions": profile.data.get("versions", {}),
+            "channels": profile.data.get("channels", {}),
+            "endpoints": profile.data.get("endpoints", {}),
+            "broker-settings": profile.data.get("broker-settings", {}),
         }
         return json.dumps(document, indent=2, sort_keys=True) + "\n"
     versions = _version_lines(profile)
@@ -260,6 +318,10 @@ def render_profile(profile: Profile, fmt: str = "text") -> str:
             lines.append(f"    source: {f.source or '(none)'}")
             if f.uncertain:
                 lines.append(f"    uncertain: {f.uncertain}")
+        vocabulary = vocabulary_lines(profile)
+        if vocabulary:
+            lines += ["", "channels and settings (language v2; sources in `msgarch broker KIND --format json`):"]
+            lines += [f"    {line}" for line in vocabulary]
         if versions:
             lines += ["", "version-dependent facts (declare `version \"X\"` on the broker):"]
             lines += [f"    {line}" for line in versions]
@@ -273,6 +335,10 @@ def render_profile(profile: Profile, fmt: str = "text") -> str:
         source = f"<{f.source}>" if f.source else ""
         note = " ".join(part for part in (f.note, _conditions(f)) if part)
         lines.append(f"| {f.path} | {_md_escape(verdict)} | {_md_escape(note)} | {source} |")
+    vocabulary = vocabulary_lines(profile)
+    if vocabulary:
+        lines += ["", "## Channels and settings", ""] + [
+            ("- " if not line.startswith("    ") else "  - ") + _md_escape(line.strip()) for line in vocabulary]
     if versions:
         lines += ["", "## Version-dependent facts", ""] + [f"- `{_md_escape(line)}`" for line in versions]
     return "\n".join(lines) + "\n"

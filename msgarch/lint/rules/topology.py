@@ -138,8 +138,16 @@ class DeadChannel(Rule):
                                        "no route brings messages to it",
                               hint=f"add the publish or `route SOURCE -> {name}` that feeds it, or remove it")
             elif name not in read:
+                retention = channel.settings.get("retention") or channel.settings.get("max-age")
                 if info is not None and info.delivery == "route":
                     tail = "messages sent to it are dropped"
+                elif info is not None and info.delivery == "broadcast":
+                    tail = "with no subscriber, every message sent to it is lost"
+                elif retention:
+                    from msgarch.brokers.profiles import human_seconds
+                    tail = f"its messages are deleted unread when its retention ({human_seconds(retention)}) ends"
+                elif info is not None and info.delivery == "groups":
+                    tail = "its messages are kept until the topic's retention deletes them unread"
                 else:
                     tail = "its messages pile up until a limit drops or refuses them"
                 yield Finding(channel, f"channel '{name}' ({channel.type}) is read by nothing: no consume and "
