@@ -45,14 +45,15 @@ class Loaded:
         return len(self.sources)
 
 
-def load_models(arguments, stdin_text: str | None = None) -> Loaded:
+def load_models(arguments, stdin_text: str | None = None, profile_dirs: tuple[str, ...] = ()) -> Loaded:
     """Load every root file. A file included by another one given is checked as part
     of its includer, not on its own (its names are declared elsewhere)."""
     loaded = Loaded()
     attempts: list[tuple[str, Model | None]] = []
     for path in expand_paths(arguments):
         try:
-            model = load_model(path, text=stdin_text if path == STDIN_PATH else None)
+            model = load_model(path, text=stdin_text if path == STDIN_PATH else None,
+                               profile_dirs=tuple(profile_dirs))
         except InputError as exc:
             # a file given and also included by another one reports its errors once
             loaded.problems.extend(d for d in exc.diagnostics if d not in loaded.problems)
@@ -72,11 +73,11 @@ def load_models(arguments, stdin_text: str | None = None) -> Loaded:
 
 
 #: The rules `msgarch check` runs: references and names, no analysis.
-REFERENCE_RULES = ("S001", "S002")
+REFERENCE_RULES = ("S001", "S002", "T703")
 
 
 def check(arguments, config: Config | None = None, stdin_text: str | None = None) -> Report:
-    """Parse and build, then check names and references (S001, S002) only; the
+    """Parse and build, then check names and references (S001, S002, T703) only; the
     configuration contributes its `profiles` directories (user-defined kinds)."""
     base = config or Config()
     return lint(arguments, Config(select=REFERENCE_RULES, profiles=base.profiles, path=base.path), stdin_text)
@@ -86,7 +87,7 @@ def lint(arguments, config: Config, stdin_text: str | None = None) -> Report:
     """Parse, build, analyse and run every selected rule on every root file."""
     from msgarch.lint.runner import lint_model
 
-    loaded = load_models(arguments, stdin_text)
+    loaded = load_models(arguments, stdin_text, config.profiles)
     diagnostics = list(loaded.problems)
     for model in loaded.models:
         diagnostics.extend(lint_model(model, config))
@@ -147,9 +148,9 @@ def analyse(model: Model, config: Config) -> Analysis:
     return Analysis(model, tuple(lint_model(model, config)), facts, *sized_loads(model, facts))
 
 
-def load_one(path: str, stdin_text: str | None = None) -> Model:
+def load_one(path: str, stdin_text: str | None = None, profile_dirs: tuple[str, ...] = ()) -> Model:
     """The model rooted at one file, for commands that take exactly one (plan, render...)."""
     if path != STDIN_PATH and os.path.isdir(path):
         raise InputError([input_error("E001", f"'{path}' is a directory; this command takes one file",
                                       Span.point(path))])
-    return load_model(path, text=stdin_text if path == STDIN_PATH else None)
+    return load_model(path, text=stdin_text if path == STDIN_PATH else None, profile_dirs=tuple(profile_dirs))

@@ -420,3 +420,36 @@ def test_broker_command_lists_channel_types_and_settings():
     assert result.exit_code == 0
     assert "channel type topic: delivery groups, routing whole" in result.output
     assert "consume offset-reset (default latest; auto.offset.reset)" in result.output
+
+
+def test_a_user_profile_adds_a_channel_type(tmp_path):
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "rabbitmq.yaml").write_text(textwrap.dedent("""
+        id: rabbitmq
+        channels:
+          superstream:
+            description: A RabbitMQ super stream (partitioned streams behind one exchange).
+            delivery: groups
+            routing: whole
+            per-partition: true
+            source: https://www.rabbitmq.com/docs/streams#super-streams
+            settings:
+              partitions: {value: count, default: 3, vendor: partitions, means: three partitions, source: https://www.rabbitmq.com/docs/streams#super-streams}
+    """), encoding="utf-8")
+    text = """
+        broker bus : rabbitmq
+        channel events on bus : superstream { partitions 6 }
+        message E
+        component src { publishes E to events }
+        component dst { instances 6  consumes E from events }
+    """
+    path = tmp_path / "m.msgarch"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    with pytest.raises(InputError):  # the built-in vocabulary has no such type
+        load_model(str(path))
+    report = api.lint([str(path)], Config(profiles=(str(profiles),)))
+    assert not [d for d in report.diagnostics if d.is_input_error], report.diagnostics
+    model = load_model(str(path), profile_dirs=(str(profiles),))
+    [flow] = [f for f in model.flows if f.derived]
+    assert flow.per_partition and flow.partitions == 6

@@ -41,7 +41,7 @@ def _unusable(error: InputError, output_format: str) -> None:
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Configuration file, for its `profiles` directories (default: found walking up).")
 def check(paths, output_format, config_path):
-    """Parse and build PATHS, and check names and references (S001, S002): no analysis.
+    """Parse and build PATHS, and check names and references (S001, S002, T703): no analysis.
 
     PATHS are .msgarch files, directories (every .msgarch below) or - for stdin.
     Exit codes: 0 fine, 1 unknown or duplicate names, 2 unusable input.
