@@ -196,3 +196,92 @@ def test_b_to_a_mirrors_a_to_b(spec_a, spec_b):
     assert _finding_keys(forward.findings_resolved) == _finding_keys(backward.findings_introduced)
     assert {(d.category, d.name, d.before, d.after) for d in forward.capacity} == \
         {(d.category, d.name, d.after, d.before) for d in backward.capacity}
+
+
+# --- language v2: the spec examples (channels, routes, publishes and consumes) -------------
+
+from pathlib import Path  # noqa: E402
+
+CHANNEL_FIXTURES = sorted((Path(__file__).resolve().parent / "fixtures" / "channels").glob("*.msgarch"))
+CHANNEL_TEXTS = {p.name: p.read_text(encoding="utf-8") for p in CHANNEL_FIXTURES}
+
+#: Edits of the spec examples, each (file, old text, new text): a change of a channel, a
+#: route, a publish, a consume or a group.
+CHANNEL_EDITS = (
+    ("spec-1.msgarch", 'route orders -> billing { key "order.*.paid" }', ""),
+    ("spec-1.msgarch", 'key "order.*.paid"', 'key "order.#"'),
+    ("spec-1.msgarch", 'key "order.eu.paid"', 'key "order.eu.refunded"'),
+    ("spec-1.msgarch", "type quorum\n", "type classic\n"),
+    ("spec-1.msgarch", "{ type topic  durable }", "{ type direct }"),
+    ("spec-1.msgarch", "confirms  persistent", "persistent"),
+    ("spec-1.msgarch", "ack after-processing     #", "ack auto #"),
+    ("spec-1.msgarch", "prefetch 20", "prefetch 5"),
+    ("spec-1.msgarch", "  delivery-limit 5\n", ""),
+    ("spec-1.msgarch", "component triage", "component audit { consumes OrderPaid from billing }\ncomponent triage"),
+    ("spec-2.msgarch", "partitions 12", "partitions 6"),
+    ("spec-2.msgarch", "retention 7d", "retention 1d"),
+    ("spec-2.msgarch", "acks all", "acks 0"),
+    ("spec-2.msgarch", "auto-commit off ", ""),
+    ("spec-2.msgarch", "group ledger", "group ledger-2"),
+    ("spec-2.msgarch", "consumes BuildDocs from builds {", "consumes BuildDocs from billing-jobs {"),
+    ("spec-2.msgarch", "channel ticks on feed : pub { high-water-mark 1000 }",
+     "channel ticks on feed : pub { high-water-mark 5000 }"),
+)
+
+
+def _declarations(text: str) -> list[str]:
+    """The top-level declarations of a file, each with its lines (comments kept with the next)."""
+    out: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for line in text.splitlines():
+        starts = depth == 0 and line[:1] not in ("", " ", "\t", "}", "#")
+        if starts and any(not l.startswith("#") and l.strip() for l in current):
+            out.append("\n".join(current))
+            current = []
+        current.append(line)
+        code = line.split("#", 1)[0]
+        depth += code.count("{") - code.count("}")
+    if current:
+        out.append("\n".join(current))
+    return out
+
+
+def test_a_spec_example_against_itself_is_unchanged():
+    for name, text in CHANNEL_TEXTS.items():
+        result = diff_of(text, text)
+        assert result.changes == () and result.level is None, name
+        assert result.findings_introduced == () and result.findings_resolved == ()
+        assert result.capacity == ()
+
+
+@PROPERTIES
+@given(st.sampled_from(sorted(CHANNEL_TEXTS)), st.randoms(use_true_random=False))
+def test_a_spec_example_reordered_is_unchanged(name, rnd):
+    declarations = _declarations(CHANNEL_TEXTS[name])
+    rnd.shuffle(declarations)
+    result = diff_of(CHANNEL_TEXTS[name], "\n\n".join(declarations) + "\n")
+    assert result.changes == (), [(c.category, c.name, c.change) for c in result.changes]
+    assert result.findings_introduced == () and result.findings_resolved == ()
+
+
+@PROPERTIES
+@given(st.sets(st.sampled_from(range(len(CHANNEL_EDITS))), min_size=1, max_size=4))
+def test_an_edited_spec_example_mirrors_and_reports_derived_flows_once(edits):
+    for name, text in CHANNEL_TEXTS.items():
+        edited = text
+        for index in sorted(edits):
+            where, before, after = CHANNEL_EDITS[index]
+            if where == name and before in edited:  # an earlier edit may have taken it away
+                edited = edited.replace(before, after, 1)
+        if edited == text:
+            continue
+        forward = compare(loaded(text, "arch.msgarch"), loaded(edited, "arch.msgarch"), Config())
+        backward = compare(loaded(edited, "arch.msgarch"), loaded(text, "arch.msgarch"), Config())
+        assert forward.changes, edits
+        assert _mirrored(_shape(forward)) == _shape(backward)
+        for result in (forward, backward):
+            derived = [c.name for c in result.changes if c.category == "flow" and "@" in c.name]
+            assert not derived, derived
+            tied = [f for c in result.changes for f, _ in c.flows]
+            assert len(tied) == len(set(tied)), tied

@@ -33,8 +33,9 @@ def top_level(reasons) -> Level:
     return max((r.level for r in reasons), default=Level.SAFE)
 
 
-#: Element categories in the order every format lists them.
-CATEGORIES = ("system", "broker", "component", "message", "kind", "flow")
+#: Element categories in the order every format lists them (channel, route and endpoint:
+#: language v2 declarations; an endpoint is a publish or a consume).
+CATEGORIES = ("system", "broker", "component", "message", "kind", "channel", "route", "endpoint", "flow")
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,17 @@ class ElementChange:
     """An element added, removed or changed; ``affected`` when only a consequence touched it."""
 
     category: str  # one of CATEGORIES
-    name: str  # the element's name; a flow's id ("producer->c1,c2:Message")
+    name: str  # the element's name; a flow's id ("producer->c1,c2:Message"), a route's "a->b", an
+    # endpoint's "billing consumes OrderPaid from billing-q"
     change: str  # "added", "removed", "changed" or "affected"
     properties: tuple[PropertyChange, ...] = ()
     reasons: tuple[Reason, ...] = ()  # about the element as a whole (added, removed, capabilities, capacity)
-    previous_name: str | None = None  # a flow whose consumer set changed: its id before
+    previous_name: str | None = None  # a flow whose consumer set changed, an endpoint moved: its id before
     old_span: Span | None = field(default=None, compare=False)
     new_span: Span | None = field(default=None, compare=False)
+    # channel, route and endpoint changes: the derived flows they change, (flow id, change), which
+    # are not listed again as flow changes
+    flows: tuple[tuple[str, str], ...] = ()
 
     @property
     def level(self) -> Level:

@@ -64,8 +64,10 @@ def _named(category: str, old: dict, new: dict) -> list[Pair]:
 
 
 def base_id(flow: Flow) -> str:
-    """The flow's identity: producer, sorted consumer set and message (no ``#n`` suffix)."""
-    return f"{flow.producer}->{','.join(sorted(set(flow.consumers)))}:{flow.message}"
+    """The flow's identity: producer, sorted consumer set and message (no ``#n`` suffix); a
+    derived flow adds the channel its consumers read (``@channel``)."""
+    where = f"@{flow.channel}" if flow.channel is not None else ""
+    return f"{flow.producer}->{','.join(sorted(set(flow.consumers)))}:{flow.message}{where}"
 
 
 def _canonical(flow: Flow) -> str:
@@ -103,12 +105,12 @@ def _pair_consumer_changes(removed: list[Flow], added: list[Flow]) -> list[tuple
         found = None
         for r in removed:
             candidates = [a for a in added if a.producer == r.producer and a.message == r.message
-                          and _overlap(r, a) > 0]
+                          and a.channel == r.channel and _overlap(r, a) > 0]
             best_r = _unique_best(r, candidates)
             if best_r is None:
                 continue
             back = [x for x in removed if x.producer == best_r.producer and x.message == best_r.message
-                    and _overlap(x, best_r) > 0]
+                    and x.channel == best_r.channel and _overlap(x, best_r) > 0]
             if _unique_best(best_r, back) is r:
                 found = (r, best_r)
                 break

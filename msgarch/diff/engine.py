@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from msgarch.diff.capability import model_profiles, unmet_needs
+from msgarch.diff.channels import ChannelChanges
 from msgarch.diff.changes import (
     BrokerFigures, CapacityDelta, ConsumerFigures, ElementChange, Level, ModelDiff, PropertyChange, Reason, Side,
 )
@@ -22,6 +23,9 @@ class _Work:
         # keyed by the NEW side's name; a removed element by its OLD name apart, since a
         # removed repeated flow may share its id with a changed one ("a->b:M" and its "#2")
         self.changes: dict[tuple[str, str, bool], dict] = {}
+        # a derived flow whose change a channel, route or endpoint change explains: its
+        # consequences (capabilities, capacity) go on that declaration's change instead
+        self.alias: dict[tuple[str, str], tuple[str, str, bool]] = {}
 
     def add_pair(self, pair: Pair, props: list[PropertyChange], reasons: list[Reason]) -> None:
         self.changes[(pair.category, pair.name, pair.change == "removed")] = dict(
@@ -29,17 +33,33 @@ class _Work:
             previous_name=pair.previous_name,
             old_span=getattr(pair.old, "span", None), new_span=getattr(pair.new, "span", None))
 
+    def add_declaration(self, item) -> None:
+        """A channel, route or endpoint change (``msgarch.diff.channels.Item``)."""
+        pair = item.pair
+        self.changes[(pair.category, pair.name, pair.change == "removed")] = dict(
+            category=pair.category, name=pair.name, change=pair.change, properties=item.props,
+            reasons=item.reasons, previous_name=pair.previous_name,
+            old_span=getattr(pair.old, "span", None), new_span=getattr(pair.new, "span", None),
+            flows=item.flows)
+
+    def _key(self, category: str, name: str) -> tuple[str, str, bool]:
+        return self.alias.get((category, name), (category, name, False))
+
     def has(self, category: str, name: str) -> bool:
-        return (category, name, False) in self.changes
+        return self._key(category, name) in self.changes
 
     def reason(self, category: str, name: str, reason: Reason, span=None) -> None:
-        entry = self.changes.setdefault((category, name, False), dict(
+        key = self._key(category, name)
+        category, name = key[0], key[1]
+        entry = self.changes.setdefault(key, dict(
             category=category, name=name, change="affected", properties=[], reasons=[], previous_name=None,
             old_span=span, new_span=span))
         if reason not in entry["reasons"]:
             entry["reasons"].append(reason)
 
     def prop_reason(self, category: str, name: str, prop: str, reason: Reason) -> bool:
+        if (category, name) in self.alias:
+            return False
         entry = self.changes.get((category, name, False))
         if entry is None:
             return False
@@ -52,7 +72,7 @@ class _Work:
     def result(self) -> tuple[ElementChange, ...]:
         out = [ElementChange(e["category"], e["name"], e["change"], tuple(e["properties"]),
                              tuple(sorted(e["reasons"], key=lambda r: (-r.level, r.text))), e["previous_name"],
-                             e["old_span"], e["new_span"])
+                             e["old_span"], e["new_span"], tuple(sorted(e.get("flows", ()))))
                for e in self.changes.values()]
         return tuple(sorted(out, key=lambda c: c.sort_key))
 
@@ -207,12 +227,26 @@ def _rate_without_capacity(work: _Work, pairs: dict, new: Side) -> None:
             work.reason("flow", name, Reason(R, text))
 
 
+def _has_channels(model: Model) -> bool:
+    return bool(model.channels or model.routes or model.publishes or model.consumes)
+
+
 def diff_sides(old: Side, new: Side) -> ModelDiff:
     """The semantic diff OLD -> NEW: every change classified, findings and capacity compared."""
     every = pair_elements(old.model, new.model)
     pairs = {(p.category, p.name): p for p in every if p.change != "removed"}  # by NEW name
     work = _Work()
+    declarations = None
+    if _has_channels(old.model) or _has_channels(new.model):
+        declarations = ChannelChanges(old.model, new.model)
+        explained = declarations.explain([p for p in every if p.category == "flow"])
+        for item in declarations.items:
+            work.add_declaration(item)
+        for flow_id, key in explained.items():
+            work.alias[("flow", flow_id)] = key
     for pair in every:
+        if declarations is not None and pair.category == "flow" and pair.name in declarations.explained:
+            continue  # reported once, on the channel, route or endpoint change that caused it
         work.add_pair(pair, _property_changes(pair), _element_reasons(pair))
     notes: list[str] = []
     _capabilities(work, old.model, new.model, pairs, notes)

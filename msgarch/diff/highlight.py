@@ -51,6 +51,13 @@ def highlight(old_scene, new_scene, diff: ModelDiff):
                 kept = {e.head for e in _flow_edges(new_scene, change.name)}
                 removed_edges += [e for e in _flow_edges(old_scene, change.previous_name)
                                   if e.role == "deliver" and e.head not in kept]
+        elif change.flows:  # a channel, route or endpoint change: the derived flows it changes
+            for flow_id, how in change.flows:
+                if how == "removed":
+                    removed_edges += [e for e in _flow_edges(old_scene, flow_id) if e.id not in new_edge_ids]
+                else:
+                    for edge in _flow_edges(new_scene, flow_id):
+                        edge_change.setdefault(edge.id, how)
         elif change.category == "message" and change.change == "changed":
             for edge in new_scene.edges:
                 if edge.role != "reply" and edge.message == change.name:

@@ -59,6 +59,8 @@ def _details(change: ElementChange) -> list[str]:
         out.append(f"- {level_text(reason.level)}: {cell(reason.text)}")
     if change.reasons:
         out.append("")
+    if change.flows:
+        out += [f"- derived flow {code(flow_id)}: {how}" for flow_id, how in change.flows] + [""]
     if change.properties:
         out += ["| property | before | after | level | why |", "| --- | --- | --- | --- | --- |"]
         for prop in change.properties:

@@ -90,6 +90,8 @@ def render_one(diff: ModelDiff, colour: bool = False) -> list[str]:
             out.append(f"  {prop.name}: {show(prop.before, prop.unit)} -> {show(prop.after, prop.unit)}")
             for reason in prop.reasons:
                 out.append(f"      {tag(reason.level)} {reason.text}")
+        for flow_id, how in change.flows:
+            out.append(f"  derived flow {flow_id}: {how}")
     if diff.findings_introduced or diff.findings_resolved:
         out.append("")
         out.append(style("lint findings", bold=True))
