@@ -63,9 +63,10 @@ def test_spec_example_two_names_its_verdicts():
     report = api.lint([str(FIXTURES / "spec-2.msgarch")], Config())
     t705 = [d for d in report.diagnostics if d.code == "T705"]
     assert len(t705) == 1 and "8 instances of 'pricer'" in t705[0].message
-    # D604 (the 5 min / 2 h build against the 1 h visibility timeout) belongs to the
-    # delivery-chain rules, which build on this language: see docs/rules once they land.
-    assert not [d for d in report.diagnostics if d.severity.label == "error"], report.diagnostics
+    # D604: the 5 min / 2 h build reaches the 1 h visibility timeout, so the task runs twice
+    errors = [d for d in report.diagnostics if d.severity.label == "error"]
+    assert [d.code for d in errors] == ["D604"], [d.message for d in errors]
+    assert "1 h" in errors[0].message and "visibility_timeout" in errors[0].message
 
 
 # --- v1 keeps its verdicts ------------------------------------------------------------

@@ -20,6 +20,10 @@ from msgarch.lint.rules.capacity import (
     BrokerOverloaded, CapacityUnknown, ConsumerHeadroom, ConsumerOverloaded, GrowthRunway, Hotspot,
     IsolateHeavyFlow,
 )
+from msgarch.lint.rules.delivery import (
+    DeadLetterUnread, DeliveryChainBroken, IdleCompetitors, LateStartLoses, OrderKeyMismatch, RedeliveryTimer,
+    RequeueLoop, UnboundedPrefetch,
+)
 from msgarch.lint.rules.latency import BacklogBudget, LatencyBudget, LatencyUnknown
 from msgarch.lint.rules.resilience import (
     ChattyCoupling, DeepSyncChain, DuplicateDelivery, SinglePointOfFailure, SyncCycle, TimeoutBelowLatency,
@@ -46,6 +50,15 @@ RULES: tuple[type[Rule], ...] = (
     UnknownChannel,
     PatternMatchesNothing,
     BroadcastPerInstance,
+    # D: the delivery chain as configured (language v2)
+    DeliveryChainBroken,
+    RequeueLoop,
+    DeadLetterUnread,
+    RedeliveryTimer,
+    LateStartLoses,
+    IdleCompetitors,
+    OrderKeyMismatch,
+    UnboundedPrefetch,
     # B: broker fit
     NotDurable,
     DeliveryGuarantee,

@@ -130,6 +130,7 @@ class DeadChannel(Rule):
         for outcome in derivation.outcomes:  # the default exchange feeds queues by name
             for key in outcome.keys:
                 fed.update(key.visited)
+        dead_letter_targets = {r.target for r in model.routes if r.dead_letter}
         for name in sorted(model.channels):
             channel = model.channels[name]
             info = derivation.info.get(name)
@@ -137,7 +138,7 @@ class DeadChannel(Rule):
                 yield Finding(channel, f"channel '{name}' ({channel.type}) is fed by nothing: no publish and "
                                        "no route brings messages to it",
                               hint=f"add the publish or `route SOURCE -> {name}` that feeds it, or remove it")
-            elif name not in read:
+            elif name not in read and name not in dead_letter_targets:  # D603 reports those
                 retention = channel.settings.get("retention") or channel.settings.get("max-age")
                 if info is not None and info.delivery == "route":
                     tail = "messages sent to it are dropped"
