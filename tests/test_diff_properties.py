@@ -283,5 +283,5 @@ def test_an_edited_spec_example_mirrors_and_reports_derived_flows_once(edits):
         for result in (forward, backward):
             derived = [c.name for c in result.changes if c.category == "flow" and "@" in c.name]
             assert not derived, derived
-            tied = [f for c in result.changes for f, _ in c.flows]
+            tied = [f for c in result.changes for f, _, _ in c.flows]
             assert len(tied) == len(set(tied)), tied

@@ -225,7 +225,7 @@ class Item:
     after: dict[str, Value] = field(default_factory=dict)
     props: list[PropertyChange] = field(default_factory=list)
     reasons: list[Reason] = field(default_factory=list)
-    flows: list[tuple[str, str]] = field(default_factory=list)  # derived flows it changes: (id, change)
+    flows: list[tuple] = field(default_factory=list)  # derived flows it changes: (id, change, properties)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -320,6 +320,10 @@ def _who(endpoint: Endpoint) -> tuple[str, str, str]:
 # ----------------------------------------------------------------------------- sides
 
 
+def _deliveries(flow: Flow) -> set[tuple[str, str, str]]:
+    return {(flow.producer, consumer, flow.message) for consumer in flow.consumers}
+
+
 def publish_id(flow: Flow) -> str:
     return f"{flow.producer} publishes {flow.message} to {flow.path[0] if flow.path else flow.channel}"
 
@@ -343,6 +347,8 @@ class SideFacts:
             for component in dict.fromkeys(flow.consumers):
                 self.receipts.setdefault(consume_id(component, flow.message, flow.channel), {})[
                     publish_id(flow)] = flow
+        # (producer, consumer, message) of every flow, v1 and derived
+        self.deliveries = {d for flow in model.flows for d in _deliveries(flow)}
         # (channel, message) -> publish id -> the channels on the way there
         self.arrivals: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
         derivation = model.derivation
@@ -525,9 +531,9 @@ def endpoint_property(name: str, b: Value | None, a: Value | None, endpoint: End
     bt, at = show(before, unit), show(after, unit)
     note = _default_note(a) if a is not None else ""
     if name == "channel":
-        verb = "publishes to" if endpoint.role == "publish" else "consumes from"
-        return [Reason(R, f"now {verb} {at} instead of {bt}: messages still in {bt} "
-                          + ("reach no one new" if endpoint.role == "publish" else "are no longer read by it"))]
+        if endpoint.role == "publish":
+            return [Reason(R, f"now publishes to {at} instead of {bt}: its messages take the routes of {at}")]
+        return [Reason(R, f"now consumes from {at} instead of {bt}: what is still in {bt} is no longer read by it")]
     if name in ("key", "key-by", "headers"):
         what = {"key": "routing key", "key-by": "partition key", "headers": "headers"}[name]
         extra = (": which partition each message goes to changes, so order per key breaks during the change"
@@ -671,13 +677,18 @@ class ChannelChanges:
         return Reason(S, f"new {verb}: {element.id}")
 
     def _removed(self, category: str, element) -> list[Reason]:
-        old = self.old_facts
+        old, new = self.old_facts, self.new_facts
         if category == "channel":
             publishers = sorted({e.component for e in self.old.publishes if e.channel == element.name})
             consumers = sorted({e.component for e in self.old.consumes if e.channel == element.name})
             routed = [r.id for r in self.old.routes if element.name in (r.source, r.target) and not r.dead_letter]
             if not publishers and not consumers and not routed:
                 return [Reason(S, "channel removed: nothing published to it, consumed from it or routed through it")]
+            through = {d for f in self.old.flows if f.derived and element.name in f.path for d in _deliveries(f)}
+            still_named = any(e.channel == element.name for e in (*self.new.publishes, *self.new.consumes))
+            if through and through <= new.deliveries and not still_named:
+                return [Reason(R, "channel removed: its publishers and consumers still exchange the same messages "
+                                  "by other channels or flows; messages still in it are lost when it is deleted")]
             who = []
             if publishers:
                 who.append(f"its publishers ({_names(publishers)}) lose the channel they send to")
@@ -689,19 +700,26 @@ class ChannelChanges:
         if category == "route":
             return [Reason(S, f"route removed: messages no longer move from {element.source} to {element.target}")]
         if element.role == "publish":
-            reached = sorted({c for c, sent in old.receipts.items() if element.id in sent})
+            reached = sorted({c.split(" consumes ")[0] for c, sent in old.receipts.items() if element.id in sent})
             if not reached:
                 return [Reason(S, "publish removed: it reached no consumer")]
-            comps = [c.split(" consumes ")[0] for c in reached]
-            return [Reason(R, f"publish removed: {_names(comps)} no longer {_verb(comps, 'receives', 'receive')} "
+            lost = [c for c in reached if (element.component, c, element.message) not in new.deliveries]
+            if not lost:
+                return [Reason(S, f"publish removed: {_names(reached)} still {_verb(reached, 'receives', 'receive')} "
+                                  f"{element.message} from {element.component} by another channel or flow")]
+            return [Reason(R, f"publish removed: {_names(lost)} no longer {_verb(lost, 'receives', 'receive')} "
                               f"{element.message} from {element.component}")]
         group = old.group_of(element.component, element.channel, element.message)
         mates = [m for m in group if m != element.component
-                 and consume_id(m, element.message, element.channel) in self.new_facts.endpoints]
+                 and consume_id(m, element.message, element.channel) in new.endpoints]
         if mates:
             return [Reason(R, f"leaves the consumers that share {element.message} on {element.channel}: "
                               f"{_names(mates)} {_verb(mates, 'takes', 'take')} its share: more load on "
                               f"{_verb(mates, 'it', 'them')}")]
+        producers = sorted({p.split(" publishes ")[0] for p in old.receipts.get(element.id, {})})
+        if producers and all((p, element.component, element.message) in new.deliveries for p in producers):
+            return [Reason(S, f"consume removed: {element.component} still receives {element.message} from "
+                              f"{_names(producers)} by another channel or flow")]
         return [Reason(R, f"consume removed: {element.component} no longer receives {element.message} from "
                           f"{element.channel}")]
 
@@ -793,21 +811,26 @@ class ChannelChanges:
         lost: dict[tuple[str, str], dict[str, list[str]]] = {}
         gained: dict[tuple[str, str], dict[str, list[str]]] = {}
         causes: dict[tuple[str, str], Item] = {}
-        for consume in sorted(set(old.receipts) | set(new.receipts)):
-            if consume not in old.endpoints or consume not in new.endpoints:
-                continue  # the consume itself came or went: its own change says so
-            before, after = old.receipts.get(consume, {}), new.receipts.get(consume, {})
+        moved = {i.pair.previous_name: i.pair.name for i in self.items
+                 if i.pair.category == "endpoint" and i.pair.previous_name}
+        pairs = [(c, c) for c in old.endpoints if c in new.endpoints and old.endpoints[c].role == "consume"]
+        pairs += [(o, n) for o, n in moved.items() if old.endpoints[o].role == "consume"]
+        for was, consume in sorted(pairs):
+            # by the publish's NEW id (a publish that moved to another channel is the same publish)
+            before = {moved.get(p, p): f for p, f in old.receipts.get(was, {}).items()}
+            after = new.receipts.get(consume, {})
+            itself = [("endpoint", consume)] if was != consume else []
             for publish in sorted(set(before) - set(after)):
                 if publish not in new.endpoints:
-                    continue  # the publish went or moved: its own change names who loses
-                item = self.cause([before[publish]], [("endpoint", publish)])
+                    continue  # the publish went: its own change names who loses
+                item = self.cause([before[publish]], [("endpoint", publish), *itself])
                 if item is not None:
                     lost.setdefault(item.key, {}).setdefault(consume, []).append(publish)
                     causes[item.key] = item
             for publish in sorted(set(after) - set(before)):
-                if publish not in old.endpoints:
-                    continue
-                item = self.cause([after[publish]], [("endpoint", publish)])
+                if publish not in old.endpoints and publish not in moved.values():
+                    continue  # a new publish: its own change says whom it reaches
+                item = self.cause([after[publish]], [("endpoint", publish), *itself])
                 if item is not None:
                     gained.setdefault(item.key, {}).setdefault(consume, []).append(publish)
                     causes[item.key] = item
@@ -844,12 +867,12 @@ class ChannelChanges:
         explains: flow id -> the key of that change, which lists the flow under ``flows``."""
         for pair in flow_pairs:
             flows = [f for f in (pair.old, pair.new) if f is not None]
-            if not any(f.derived for f in flows):
-                continue
+            if not all(f.derived for f in flows):
+                continue  # a v1 flow, or one rewritten as channels: its requirements are compared as a flow's
             item = self.cause(flows, pair=pair)
             if item is not None:
                 self.explained[pair.name] = (*item.key, item.pair.change == "removed")
-                item.flows.append((pair.name, pair.change))
+                item.flows.append((pair.name, pair.change, tuple(p[1] for p in pair.props)))
         return self.explained
 
     def _arrivals(self) -> None:
