@@ -14,6 +14,7 @@ from msgarch.diagnostics import InputError
 FORMATS = {"svg": True, "png": True, "pdf": True, "dot": False, "mmd": False, "html": True}
 LAYOUTS = ("auto", "dot", "neato", "fdp", "sfdp", "circo", "twopi")
 GROUPS = ("zone", "broker", "none")
+VIEWS = ("channels", "logical", "brokers")
 BINARY = ("png", "pdf")
 
 
@@ -30,31 +31,37 @@ BINARY = ("png", "pdf")
                    "headroom, red at 100%).")
 @click.option("--layout", type=click.Choice(LAYOUTS), default="auto", show_default=True,
               help="Graphviz layout engine; auto: dot, or sfdp past 300 nodes or 800 edges.")
+@click.option("--view", type=click.Choice(VIEWS), default=None,
+              help="channels (default): producers -> channels -> consumers (v1 flows via their broker, as "
+                   "before); logical: producer -> consumer only, channels and brokers left out (for "
+                   "large systems); brokers: every flow, derived ones too, via its broker.")
 @click.option("--legend/--no-legend", default=True, show_default=True, help="Draw the legend.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Configuration file, for rule selection and `profiles` directories "
                    "(default: .msgarch.toml or pyproject.toml found walking up).")
-def render(path, output, output_format, group, heat, layout, legend, config_path):
+def render(path, output, output_format, group, heat, layout, view, legend, config_path):
     """Draw the topology of FILE (a .msgarch file, or - for stdin) into OUT.
 
     Formats: .svg .png .pdf (need Graphviz), .dot (Graphviz source), .mmd (Mermaid
-    flowchart), .html (one self-contained page: diagram, findings, load table, legend;
-    needs Graphviz). Findings of `msgarch lint` are drawn on the elements they concern.
+    flowchart), .html (one self-contained page: diagram, findings, channels, load table,
+    legend; needs Graphviz). Findings of `msgarch lint` are drawn on the elements they
+    concern.
     """
     output_format = _format(output, output_format)
     if output == "-" and output_format in BINARY:
         raise click.UsageError(f"{output_format} is binary: give a file name to -o, not -")
     try:
         stdin_text = read_stdin_if_needed([path])
-        scene = build(path, stdin_text, config_path, group=group, heat=heat)
+        scene = build(path, stdin_text, config_path, group=group, heat=heat, view=view)
     except InputError as error:
         fail_with(error)
+    _suggest_logical(scene, view)
     draw_to(output, scene, output_format, "render", layout=layout, legend=legend)
     sys.exit(0)
 
 
 def build(path: str, stdin_text: str | None = None, config_path: str | None = None, *,
-          group: str = "zone", heat: bool = False):
+          group: str = "zone", heat: bool = False, view: str | None = None):
     """Load FILE, lint it and size it; return the Scene every format is drawn from."""
     from msgarch import api
     from msgarch.lint.config import load_config
@@ -64,7 +71,16 @@ def build(path: str, stdin_text: str | None = None, config_path: str | None = No
     analysis = api.analyse(api.load_one(path, stdin_text), config)
     return build_scene(analysis.model, analysis.findings,
                        Loads(analysis.consumers, analysis.brokers, analysis.capacity_sources),
-                       group=group, heat=heat, broker_models=analysis.broker_models)
+                       group=group, heat=heat, broker_models=analysis.broker_models, view=view)
+
+
+def _suggest_logical(scene, view: str | None) -> None:
+    """A large channel diagram drawn by default: say that the logical view is smaller."""
+    from msgarch.render.dot import is_large
+
+    if view is None and scene.channels and is_large(scene):
+        click.echo(f"msgarch render: note: {len(scene.nodes)} nodes and {len(scene.edges)} lines; "
+                   "`--view logical` draws producer -> consumer only", err=True)
 
 
 def _format(output: str, explicit: str | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 #: Tooltips are DOT escStrings, where Graphviz expands `\N`, `\G`, `\E`... even after
 #: escaping; a backslash in a tooltip is drawn as this look-alike instead. (Labels are
@@ -11,21 +12,13 @@ import math
 TOOLTIP_BACKSLASH = "\u29f5"
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+
+
 def clean(text: str) -> str:
     """Text safe to place anywhere: tabs become spaces, other control characters
     (which XML forbids and terminals obey) become U+FFFD. Newlines are kept."""
-    out = []
-    for char in str(text):
-        code = ord(char)
-        if char == "\n":
-            out.append(char)
-        elif char == "\t":
-            out.append(" ")
-        elif code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code < 0xE000 or code in (0xFFFE, 0xFFFF):
-            out.append("\ufffd")
-        else:
-            out.append(char)
-    return "".join(out)
+    return _CONTROL.sub("\ufffd", str(text).replace("\t", " "))
 
 
 def dot_html(text: str) -> str:
