@@ -480,3 +480,37 @@ def test_a_consume_moved_to_a_channel_nothing_reaches_loses_everything():
     new = old.replace("consumes OrderPaid from billing {", "consumes OrderPaid from unused {")
     element = change(diff_texts(old, new), "endpoint", "billing-svc consumes OrderPaid from unused")
     assert element.level == B and "loses all its messages" in texts(element)
+
+
+def test_routes_between_two_channels_are_one_element_with_their_keys():
+    """One binding of several removed: the route changes, and the consumer of that key's type
+    loses all its messages of that type (breaking)."""
+    base = """\
+broker bus : rabbitmq { nodes 3 }
+channel events on bus : exchange { type direct  durable }
+channel ordering on bus : queue { type quorum }
+route events -> ordering { key "OrderPaid" }
+route events -> ordering { key "OrderShipped" }
+message OrderPaid { size 1KB }
+message OrderShipped { size 1KB }
+component shop {
+  publishes OrderPaid to events { key "OrderPaid"  rate 5/s }
+  publishes OrderShipped to events { key "OrderShipped"  rate 5/s }
+}
+component ordering-api { consumes OrderPaid, OrderShipped from ordering }
+"""
+    result = diff_texts(base, base.replace('route events -> ordering { key "OrderShipped" }\n', ""))
+    element = change(result, "route", "events->ordering")
+    assert element.change == "changed" and element.level == B
+    assert "binding key OrderShipped removed" in texts(element)
+    assert "ordering-api no longer receives any OrderShipped on ordering" in texts(element)
+    assert element.flows == (("shop->ordering-api:OrderShipped@ordering", "removed", ()),)
+
+
+def test_a_new_publish_names_who_receives_it():
+    new = RABBIT.replace("component checkout {\n", "component checkout {\n"
+                         '  publishes OrderPaid to orders { key "order.us.paid"  rate 5/s }\n')
+    result = diff_texts(RABBIT, new)
+    added = [c for c in result.changes if c.category == "endpoint"]
+    assert [c.change for c in added] == ["added"], [(c.name, c.change) for c in added]
+    assert added[0].level == S and "received by billing-svc" in texts(added[0])

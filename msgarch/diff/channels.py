@@ -283,8 +283,7 @@ def pair_declarations(old: Model, new: Model, old_profiles: Profiles, new_profil
                 continue
         items.append(Item(pair, before, after))
     old_ends, new_ends = _endpoints(old), _endpoints(new)
-    gone = [k for k in old_ends if k not in new_ends]
-    come = [k for k in new_ends if k not in old_ends]
+    kept, gone, come = _pair_same_ids(old_ends, new_ends)
     moved: list[tuple[str, str]] = []
     for k in gone:  # the same component, role and message on another channel: moved
         e = old_ends[k]
@@ -294,7 +293,7 @@ def pair_declarations(old: Model, new: Model, old_profiles: Profiles, new_profil
             moved.append((k, same_n[0]))
     moved_old = {o for o, _ in moved}
     moved_new = {n for _, n in moved}
-    pairs: list[tuple[str | None, str | None]] = [(k, k) for k in old_ends if k in new_ends]
+    pairs: list[tuple[str | None, str | None]] = list(kept)
     pairs += moved + [(k, None) for k in gone if k not in moved_old] + [(None, k) for k in come if k not in moved_new]
     for ko, kn in pairs:
         o = old_ends.get(ko) if ko else None
@@ -302,7 +301,8 @@ def pair_declarations(old: Model, new: Model, old_profiles: Profiles, new_profil
         names = _declared_names(o, n)
         before = _endpoint_values(o, old_profiles, names) if o is not None else {}
         after = _endpoint_values(n, new_profiles, names) if n is not None else {}
-        pair = Pair("endpoint", kn or ko, o, n, previous_name=ko if ko != kn and ko and kn else None)
+        moved_here = o is not None and n is not None and o.channel != n.channel
+        pair = Pair("endpoint", kn or ko, o, n, previous_name=ko if moved_here else None)
         if o is not None and n is not None:
             order = ["channel", "key", "key-by", "kind", *names] + [name for attr, name, _ in KIND_PROPS
                                                                     if attr != "via"]
@@ -311,6 +311,40 @@ def pair_declarations(old: Model, new: Model, old_profiles: Profiles, new_profil
                 continue
         items.append(Item(pair, before, after))
     return items
+
+
+def _canonical(endpoint: Endpoint) -> str:
+    return repr((sorted((k, repr(v)) for k, v in endpoint.settings.items()), endpoint.keys, endpoint.key_by,
+                 endpoint.needs, endpoint.kind))
+
+
+def _pair_same_ids(old_ends: dict[str, Endpoint], new_ends: dict[str, Endpoint]):
+    """(pairs of keys, old keys left, new keys left) for endpoints of the same id; a component
+    that declares the same publish or consume twice has them paired identical ones first, so
+    reordering the two changes nothing."""
+    def groups(ends):
+        out: dict[str, list[str]] = {}
+        for key, endpoint in ends.items():
+            out.setdefault(endpoint.id, []).append(key)
+        return out
+
+    old_groups, new_groups = groups(old_ends), groups(new_ends)
+    kept: list[tuple[str, str]] = []
+    gone: list[str] = []
+    come: list[str] = []
+    for identity in sorted(set(old_groups) | set(new_groups)):
+        o_left, n_left = list(old_groups.get(identity, ())), list(new_groups.get(identity, ()))
+        for ko in list(o_left):
+            twin = next((kn for kn in n_left if _canonical(new_ends[kn]) == _canonical(old_ends[ko])), None)
+            if twin is not None:
+                kept.append((ko, twin))
+                o_left.remove(ko)
+                n_left.remove(twin)
+        k = min(len(o_left), len(n_left))
+        kept += list(zip(o_left[:k], n_left[:k]))
+        gone += o_left[k:]
+        come += n_left[k:]
+    return kept, gone, come
 
 
 def _who(endpoint: Endpoint) -> tuple[str, str, str]:
@@ -510,9 +544,20 @@ def channel_property(name: str, b: Value | None, a: Value | None, channel: Chann
     return [Reason(S, f"{name} {bt} -> {at}")]
 
 
-def route_property(name: str, b: Value | None, a: Value | None) -> list[Reason]:
+def route_property(name: str, b: Value | None, a: Value | None, route: Route) -> list[Reason]:
     before, after = (b.value if b else None), (a.value if a else None)
     bt, at = show(before, (a or b).unit), show(after, (a or b).unit)
+    if name == "key" and before and after:
+        gone = sorted(set(before) - set(after))
+        came = sorted(set(after) - set(before))
+        parts = []
+        if gone:
+            parts.append(f"binding {_verb(gone, 'key', 'keys')} {', '.join(gone)} removed: what "
+                         f"{_verb(gone, 'it', 'they')} matched no longer reaches {route.target} by this route")
+        if came:
+            parts.append(f"binding {_verb(came, 'key', 'keys')} {', '.join(came)} added: what "
+                         f"{_verb(came, 'it matches', 'they match')} now reaches {route.target}")
+        return [Reason(R, "; ".join(parts))]
     if name in ("key", "filter", "headers", "match"):
         return [Reason(R, f"{'binding key' if name == 'key' else name} {bt} -> {at}: other messages match the "
                           "route")]
@@ -661,7 +706,7 @@ class ChannelChanges:
                 broker = self.new.brokers.get(pair.new.broker) or self.old.brokers.get(pair.old.broker)
                 reasons = channel_property(name, b, a, pair.new, broker.kind if broker else None)
             elif category == "route":
-                reasons = route_property(name, b, a)
+                reasons = route_property(name, b, a, pair.new)
             else:
                 reasons = endpoint_property(name, b, a, pair.new, pair.old)
             item.props.append(PropertyChange(name, before, after, unit, tuple(reasons)))
@@ -673,8 +718,12 @@ class ChannelChanges:
             return Reason(S, f"new channel: {element.type} on {element.broker}")
         if category == "route":
             return Reason(S, f"new route {element.source} -> {element.target}")
-        verb = "publish" if element.role == "publish" else "consume"
-        return Reason(S, f"new {verb}: {element.id}")
+        if element.role == "publish":
+            reached = sorted({c.split(" consumes ")[0] for c, sent in self.new_facts.receipts.items()
+                              if element.id in sent})
+            return Reason(S, f"new publish: {element.id}" + (f", received by {_names(reached)}" if reached
+                                                            else ", which reaches no consumer yet"))
+        return Reason(S, f"new consume: {element.id}")
 
     def _removed(self, category: str, element) -> list[Reason]:
         old, new = self.old_facts, self.new_facts
@@ -844,7 +893,7 @@ class ChannelChanges:
                 if everything:
                     level = B
                     text = (f"{component} no longer receives any {message} on {channel} (it received it from "
-                            f"{_names(producers)}): it loses all its messages")
+                            f"{_names(producers)}): it loses all its messages of that type")
                 else:
                     level = B if item.pair.category == "route" and item.pair.change == "removed" else R
                     text = f"{component} no longer receives {message} from {_names(producers)} on {channel}"
