@@ -437,7 +437,8 @@ def _consume_text(c: dict) -> str:
 def _route_texts(row: dict) -> list[str]:
     out = [f"-> {r['to']}: {r['match']}" + (f", {_channel_rate(r)}" if _channel_rate(r) else "")
            for r in row["routes_out"]]
-    out += [f"<- {r['from']}: {r['match']}" for r in row["routes_in"]]
+    out += [f"<- {r['from']}: {r['match']}" + (f", {_channel_rate(r)}" if _channel_rate(r) else "")
+            for r in row["routes_in"]]
     return out
 
 

@@ -155,7 +155,8 @@ def _channels_section(scene: Scene) -> list[str]:
                              + (f" ({', '.join(p['settings_written'])})" if p["settings_written"] else ""))
         routes = [f"\u2192 {r['to']}: {r['match']}" + (f", {_rates(r)}" if _rates(r) else "")
                   for r in row["routes_out"]]
-        routes += [f"\u2190 {r['from']}: {r['match']}" for r in row["routes_in"]]
+        routes += [f"\u2190 {r['from']}: {r['match']}" + (f", {_rates(r)}" if _rates(r) else "")
+                   for r in row["routes_in"]]
         consumes = []
         for c in row["consumes"]:
             figure = _rates(c)
