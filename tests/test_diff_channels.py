@@ -514,3 +514,23 @@ def test_a_new_publish_names_who_receives_it():
     added = [c for c in result.changes if c.category == "endpoint"]
     assert [c.change for c in added] == ["added"], [(c.name, c.change) for c in added]
     assert added[0].level == S and "received by billing-svc" in texts(added[0])
+
+
+# --------------------------------------------------------------------------- --render
+
+
+def test_render_marks_channels_routes_and_endpoints(tmp_path):
+    from msgarch.diff.highlight import highlight
+
+    golden = Path(__file__).resolve().parent / "golden" / "diff"
+    kept: list = []
+    result = compare(Loaded(load_model(str(golden / "channels.old.msgarch")), "old"),
+                     Loaded(load_model(str(golden / "channels.new.msgarch")), "new"), Config(), kept)
+    scene = highlight(kept[0].scene(), kept[1].scene(), result)
+    nodes = {n.id: n.change for n in scene.nodes}
+    edges = {e.id: e.change for e in scene.edges}
+    assert nodes["ch_refunds"] == "added" and nodes["ch_orders"] == "changed"
+    assert edges["rt_orders_to_shipping_removed"] == "removed"  # the route removed, kept dashed
+    assert edges["rt_orders_to_refunds"] == "added"
+    assert edges["d_billing_to_audit"] == "added"
+    assert edges["p_checkout_to_payments"] == "changed"

@@ -24,6 +24,11 @@ def _flow_edges(scene, flow_id: str) -> list:
     return [e for e in scene.edges if e.id == key or e.id.startswith(key + "_to_")]
 
 
+def _carrying(scene, flow_id: str) -> list:
+    """The edges of a channel or logical drawing that carry the flow (merged edges list theirs)."""
+    return [e for e in scene.edges if flow_id in getattr(e, "flows", ())]
+
+
 def _declaration_edges(change) -> list[str]:
     """The edge ids a channel drawing gives a route (``rt_A_to_B``) or an endpoint (a publish
     ``p_COMPONENT_to_CHANNEL``, a consume ``d_CHANNEL_to_COMPONENT``)."""
@@ -86,10 +91,11 @@ def highlight(old_scene, new_scene, diff: ModelDiff):
                             edge_change[edge.id] = change.change
             for flow_id, how, _props in change.flows:
                 if how == "removed":
-                    removed_edges += [e for e in _flow_edges(old_scene, flow_id) if e.id not in new_edge_ids]
+                    removed_edges += [e for e in _flow_edges(old_scene, flow_id) + _carrying(old_scene, flow_id)
+                                      if e.id not in new_edge_ids and e not in removed_edges]
                 else:
-                    for edge in _flow_edges(new_scene, flow_id):
-                        edge_change.setdefault(edge.id, how)
+                    for edge in _flow_edges(new_scene, flow_id) + _carrying(new_scene, flow_id):
+                        edge_change.setdefault(edge.id, "changed" if edge.id in edge_change else how)
         elif change.category == "message" and change.change == "changed":
             for edge in new_scene.edges:
                 if edge.role != "reply" and edge.message == change.name:
