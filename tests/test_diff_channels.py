@@ -534,3 +534,19 @@ def test_render_marks_channels_routes_and_endpoints(tmp_path):
     assert edges["rt_orders_to_refunds"] == "added"
     assert edges["d_billing_to_audit"] == "added"
     assert edges["p_checkout_to_payments"] == "changed"
+
+
+def test_defaults_come_from_the_configured_profile_directories(tmp_path):
+    """A user profile that says Kafka consumers do not auto-commit: dropping `auto-commit off`
+    is then no change."""
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    (profiles / "kafka.json").write_text(json.dumps({"id": "kafka", "endpoints": {"consume": {"auto-commit": {
+        "value": "flag", "default": False, "vendor": "enable.auto.commit", "means": "our clients commit by hand",
+        "source": "https://example.org/our-kafka-clients"}}}}), encoding="utf-8")
+    new = KAFKA.replace("group ledger  offset-reset earliest  auto-commit off", "group ledger  offset-reset earliest")
+    config = Config(profiles=(str(profiles),))
+    result = compare(Loaded(load_model("old.msgarch", text=KAFKA), "old.msgarch"),
+                     Loaded(load_model("new.msgarch", text=new), "new.msgarch"), config)
+    assert [c for c in result.changes if c.category == "endpoint"] == []
+    assert diff_texts(KAFKA, new).level == B  # the built-in default: auto-commit on

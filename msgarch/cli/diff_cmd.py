@@ -55,7 +55,7 @@ def compare(old, new, config, keep: list | None = None) -> ModelDiff:
     before, after = Analysed(old, config), Analysed(new, config)
     if keep is not None:
         keep += [before, after]
-    return diff_sides(before.side(), after.side())
+    return diff_sides(before.side(), after.side(), tuple(config.profiles or ()))
 
 
 def _render(path: str, old, new, result: ModelDiff) -> None:

@@ -82,8 +82,9 @@ def _setting(shape: str, value: Any) -> tuple[Any, str]:
 class Profiles:
     """The profiles of one model's brokers (None where none can be had), memoised."""
 
-    def __init__(self, model: Model):
+    def __init__(self, model: Model, profile_dirs: tuple[str, ...] = ()):
         self.model = model
+        self.profile_dirs = tuple(profile_dirs)
         self._cache: dict[str, Any] = {}
 
     def broker(self, name: str):
@@ -93,7 +94,7 @@ class Profiles:
             if broker is not None:
                 from msgarch.brokers import resolve_profile
                 try:
-                    profile = resolve_profile(broker)
+                    profile = resolve_profile(broker, self.profile_dirs)
                 except Exception:  # an unreadable profile: lint reports it; here: no defaults
                     from msgarch.diff.capability import profile_for
                     profile = profile_for(broker)
@@ -674,10 +675,10 @@ class ChannelChanges:
     changes they explain (``explained``: flow id -> the (category, name, removed) key of
     the declaration change it is reported on)."""
 
-    def __init__(self, old: Model, new: Model):
+    def __init__(self, old: Model, new: Model, profile_dirs: tuple[str, ...] = ()):
         self.old, self.new = old, new
-        self.old_facts = SideFacts(old, Profiles(old))
-        self.new_facts = SideFacts(new, Profiles(new))
+        self.old_facts = SideFacts(old, Profiles(old, profile_dirs))
+        self.new_facts = SideFacts(new, Profiles(new, profile_dirs))
         self.items = pair_declarations(old, new, self.old_facts.profiles, self.new_facts.profiles)
         self.by_key: dict[tuple[str, str], Item] = {}
         for item in self.items:

@@ -231,14 +231,15 @@ def _has_channels(model: Model) -> bool:
     return bool(model.channels or model.routes or model.publishes or model.consumes)
 
 
-def diff_sides(old: Side, new: Side) -> ModelDiff:
-    """The semantic diff OLD -> NEW: every change classified, findings and capacity compared."""
+def diff_sides(old: Side, new: Side, profile_dirs: tuple[str, ...] = ()) -> ModelDiff:
+    """The semantic diff OLD -> NEW: every change classified, findings and capacity compared;
+    ``profile_dirs`` (the configuration's `profiles`) give channel and endpoint defaults."""
     every = pair_elements(old.model, new.model)
     pairs = {(p.category, p.name): p for p in every if p.change != "removed"}  # by NEW name
     work = _Work()
     declarations = None
     if _has_channels(old.model) or _has_channels(new.model):
-        declarations = ChannelChanges(old.model, new.model)
+        declarations = ChannelChanges(old.model, new.model, profile_dirs)
         explained = declarations.explain([p for p in every if p.category == "flow"])
         for item in declarations.items:
             work.add_declaration(item)
