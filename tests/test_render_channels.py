@@ -355,3 +355,21 @@ def test_lint_findings_on_the_spec_example_colour_its_channels(run):
     t705 = next(f for f in scene.findings if f.diagnostic.code == "T705")
     assert t705.element == "pricer consumes Tick from ticks"
     assert "T705" in edge(scene, "d_ticks_to_pricer").tooltip
+
+
+def test_long_lists_in_labels_take_a_line_each(write):
+    """A direct exchange with a binding per event type: the route's keys and the publish's
+    types stack instead of stretching the diagram sideways."""
+    names = [f"OrderStatusChangedTo{s}IntegrationEvent" for s in ("Paid", "Shipped", "Cancelled", "Stocked", "Held")]
+    lines = ["broker bus : rabbitmq", "channel bus-ex on bus : exchange { type direct }", "channel q on bus : queue",
+             "route bus-ex -> q { key " + " ".join(f'"{n}"' for n in names) + " }"]
+    lines += [f"message {n}" for n in names]
+    lines += ["component p {"] + [f'  publishes {n} to bus-ex {{ key "{n}" }}' for n in names] + ["}"]
+    lines += ["component c { consumes " + ", ".join(names) + " from q }"]
+    scene = build_scene(load_model(str(write("long.msgarch", "\n".join(lines) + "\n"))))
+    route = edge(scene, "rt_bus_hex_to_q")
+    assert route.message.split("\n") == [*sorted(names, key=names.index)[:3], "+2 more"]
+    assert edge(scene, "p_p_to_bus_hex").message.split("\n")[-1] == "+2 more"
+    assert "<BR/>" in next(l for l in to_dot(scene).splitlines() if "id=rt_bus_hex_to_q," in l)
+    short = edge(scene_of(), "p_checkout_to_orders")
+    assert short.message == "OrderPaid, OrderShipped"  # short lists stay on one line

@@ -410,11 +410,19 @@ def _flow_diagnostics(flow: Flow, by_element) -> list[Diagnostic]:
     return found
 
 
+#: Past this many characters a list in a label (message types, route keys) takes one
+#: line per item: long event names side by side make a diagram thousands of points wide.
+LABEL_WIDTH = 40
+
+
+def _listed(parts: list[str], limit: int = 3) -> str:
+    shown = parts[:limit] + ([f"+{len(parts) - limit} more"] if len(parts) > limit else [])
+    one_line = ", ".join(parts[:limit]) + (f" +{len(parts) - limit} more" if len(parts) > limit else "")
+    return one_line if len(one_line) <= LABEL_WIDTH else "\n".join(shown)
+
+
 def _messages(names: Iterable[str], limit: int = 3) -> str:
-    names = sorted(set(names))
-    if len(names) <= limit:
-        return ", ".join(names)
-    return ", ".join(names[:limit]) + f" +{len(names) - limit} more"
+    return _listed(sorted(set(names)), limit)
 
 
 def _sum_label(total) -> str:
@@ -586,12 +594,7 @@ def _route_label(routes) -> str:
             value = route.settings.get(name)
             if value:
                 parts.append(" ".join(value) if isinstance(value, (tuple, list)) else str(value))
-    parts = list(dict.fromkeys(parts))
-    if not parts:
-        return ""
-    if len(parts) > 3:
-        return ", ".join(parts[:3]) + f" +{len(parts) - 3} more"
-    return ", ".join(parts)
+    return _listed(list(dict.fromkeys(parts)))
 
 
 def _channel_detail(channel, shape: str) -> str:
