@@ -550,3 +550,18 @@ def test_defaults_come_from_the_configured_profile_directories(tmp_path):
                      Loaded(load_model("new.msgarch", text=new), "new.msgarch"), config)
     assert [c for c in result.changes if c.category == "endpoint"] == []
     assert diff_texts(KAFKA, new).level == B  # the built-in default: auto-commit on
+
+
+def test_a_new_consumer_of_another_type_on_a_queue_still_competes():
+    """On a queue every consumer takes any message, whatever type it declares."""
+    new = RABBIT + "message Refund { size 1KB }\ncomponent refunds { consumes Refund from billing }\n"
+    element = change(diff_texts(RABBIT, new), "endpoint", "refunds consumes Refund from billing")
+    assert element.level == B and "billing-svc loses the messages refunds takes" in texts(element)
+
+
+def test_a_consumer_adding_a_type_on_its_own_queue_joins_no_one_new():
+    new = RABBIT.replace("component billing-svc {", "message Refund { size 1KB }\ncomponent billing-svc {\n"
+                         "  consumes Refund from billing")
+    result = diff_texts(RABBIT, new)
+    element = change(result, "endpoint", "billing-svc consumes Refund from billing")
+    assert element.level == S, texts(element)

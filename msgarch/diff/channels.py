@@ -382,6 +382,10 @@ class SideFacts:
             for component in dict.fromkeys(flow.consumers):
                 self.receipts.setdefault(consume_id(component, flow.message, flow.channel), {})[
                     publish_id(flow)] = flow
+        # channel -> the components that consume from it (any message type)
+        self.readers: dict[str, set[str]] = {}
+        for consume in model.consumes:
+            self.readers.setdefault(consume.channel, set()).add(consume.component)
         # (producer, consumer, message) of every flow, v1 and derived
         self.deliveries = {d for flow in model.flows for d in _deliveries(flow)}
         # (channel, message) -> publish id -> the channels on the way there
@@ -398,15 +402,17 @@ class SideFacts:
         return [c for c in self.model.consumes if c.channel == channel]
 
     def group_of(self, component: str, channel: str, message: str) -> tuple[str, ...]:
-        """The consumer components that share ``channel``'s ``message`` with ``component``
-        (each message goes to one of them), the component included."""
+        """The consumer components that share ``channel``'s messages with ``component`` (each
+        message goes to one of them), the component included. Whatever message type each
+        declares: the competing consumers of a queue, or the members of a consumer group,
+        take any message of the channel."""
         from msgarch.model import derive
 
         derivation = self.model.derivation
         info = derivation.info.get(channel) if derivation is not None else None
         if info is None:
             return (component,)
-        readers = [c for c in self.model.consumes if c.channel == channel and c.message == message]
+        readers = [c for c in self.model.consumes if c.channel == channel]
         groups, everyone = derive._groups(info, readers)
         if everyone:
             return (component,)
@@ -759,9 +765,11 @@ class ChannelChanges:
                                   f"{element.message} from {element.component} by another channel or flow")]
             return [Reason(R, f"publish removed: {_names(lost)} no longer {_verb(lost, 'receives', 'receive')} "
                               f"{element.message} from {element.component}")]
+        if element.component in new.readers.get(element.channel, ()):
+            return [Reason(R, f"consume removed: {element.component} no longer declares {element.message} from "
+                              f"{element.channel}, which it still reads (on a queue it still receives them)")]
         group = old.group_of(element.component, element.channel, element.message)
-        mates = [m for m in group if m != element.component
-                 and consume_id(m, element.message, element.channel) in new.endpoints]
+        mates = [m for m in group if m != element.component and m in new.readers.get(element.channel, ())]
         if mates:
             return [Reason(R, f"leaves the consumers that share {element.message} on {element.channel}: "
                               f"{_names(mates)} {_verb(mates, 'takes', 'take')} its share: more load on "
@@ -779,24 +787,31 @@ class ChannelChanges:
         n = pair.new
         if pair.change not in ("added", "changed"):
             return
-        old_group = () if pair.old is None else self.old_facts.group_of(pair.old.component, pair.old.channel,
-                                                                        pair.old.message)
-        new_group = self.new_facts.group_of(n.component, n.channel, n.message)
-        existing = [m for m in new_group if m != n.component
-                    and consume_id(m, n.message, n.channel) in self.old_facts.endpoints
-                    and (pair.old is None or m not in old_group or pair.old.channel != n.channel)]
         if pair.change == "changed" and not (item.changed("group") or item.changed("channel")):
             return
+        old_facts, new_facts = self.old_facts, self.new_facts
+        if pair.old is not None:
+            old_group = old_facts.group_of(pair.old.component, pair.old.channel, pair.old.message)
+            if pair.old.channel != n.channel:
+                old_group = ()  # a group of another channel: everyone on the new one is new to it
+        elif n.component in old_facts.readers.get(n.channel, ()):
+            old_group = old_facts.group_of(n.component, n.channel, n.message)  # another type, same group
+        else:
+            old_group = ()
+        new_group = new_facts.group_of(n.component, n.channel, n.message)
+        existing = [m for m in new_group if m != n.component and m in old_facts.readers.get(n.channel, ())
+                    and m not in old_group]
         name = n.group
         where = f"group {name}" if name else f"the consumers of {n.channel}"
         if existing:
             item.reasons.append(Reason(B, f"{n.component} joins {where}, shared with "
-                                          f"{_names(existing)}: each {n.message} goes to one member, so "
+                                          f"{_names(existing)}: each message of {n.channel} goes to one member, so "
                                           f"{_names(existing)} {_verb(existing, 'loses', 'lose')} the messages "
                                           f"{n.component} takes"))
         if pair.old is not None:
+            old_group = old_facts.group_of(pair.old.component, pair.old.channel, pair.old.message)
             left = [m for m in old_group if m != n.component and m not in new_group
-                    and consume_id(m, pair.old.message, pair.old.channel) in self.new_facts.endpoints]
+                    and m in new_facts.readers.get(pair.old.channel, ())]
             if left:
                 item.reasons.append(Reason(R, f"{n.component} leaves the group it shared with {_names(left)}: "
                                               f"{_verb(left, 'it takes', 'they take')} its share: more load"))
