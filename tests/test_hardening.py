@@ -1,0 +1,125 @@
+"""Issue 13: no code runs from a shared cache, nothing is read or written outside the tree,
+bad input is a located error with exit 2. Each test reproduces one attack from the issue."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import stat
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SMALL = textwrap.dedent("""\
+    broker bus : rabbitmq
+    component a
+    component b
+    message M { size 1KB }
+    flow a -> b : M { via bus  rate 10/s }
+    """)
+
+
+def msgarch(*args, cwd=None, env=None, input=None, timeout=60):
+    """Run msgarch as a separate process, as a hook or CI would."""
+    return subprocess.run([sys.executable, "-m", "msgarch", *map(str, args)], cwd=cwd, input=input,
+                          capture_output=True, timeout=timeout,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})})
+
+
+class _Payload:
+    def __init__(self, marker: str):
+        self.marker = marker
+
+    def __reduce__(self):
+        return os.mkdir, (self.marker,)
+
+
+def _payload(marker: Path) -> bytes:
+    return b"0\n" + pickle.dumps(_Payload(str(marker)))
+
+
+# -- 1. grammar cache ------------------------------------------------------------------
+
+def test_no_grammar_cache_is_read_from_the_shared_temp_dir(tmp_path):
+    """A pickle planted in the temp directory under the name lark's cache=True uses is not run."""
+    shared = tmp_path / "tmp"
+    shared.mkdir()
+    model = tmp_path / "a.msgarch"
+    model.write_text(SMALL)
+    # the file name lark's own cache would use for this grammar and these options
+    subprocess.run([sys.executable, "-c", textwrap.dedent("""\
+        from importlib import resources
+        from lark import Lark
+        grammar = resources.files("msgarch").joinpath("grammar/msgarch.lark").read_text(encoding="utf-8")
+        Lark(grammar, parser="lalr", lexer="contextual", keep_all_tokens=True, cache=True)
+        """)], check=True, env={**os.environ, "TMPDIR": str(shared), "PYTHONPATH": str(ROOT)})
+    planted = list(shared.glob(".lark*"))
+    assert planted
+    marker = tmp_path / "pwned"
+    for path in planted:
+        path.write_bytes(_payload(marker))
+    done = msgarch("check", model, env={"TMPDIR": str(shared), "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists()
+    assert sorted(p.name for p in shared.iterdir()) == sorted(p.name for p in planted)  # nothing written there
+    cache = tmp_path / "cache" / "msgarch"
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert [p.name for p in cache.iterdir() if p.name.startswith("grammar-")]
+
+
+def _cached_entry(tmp_path: Path) -> Path:
+    model = tmp_path / "a.msgarch"
+    model.write_text(SMALL)
+    env = {"XDG_CACHE_HOME": str(tmp_path / "cache")}
+    assert msgarch("check", model, env=env).returncode == 0
+    (entry,) = (tmp_path / "cache" / "msgarch").glob("grammar-*.pickle")
+    return entry
+
+
+@pytest.mark.parametrize("spoil", ["other owner", "group writable", "symlink", "directory of another user",
+                                   "world-writable directory"])
+def test_a_cache_entry_the_user_does_not_own_is_never_loaded(tmp_path, spoil):
+    entry = _cached_entry(tmp_path)
+    marker = tmp_path / "pwned"
+    if spoil == "symlink":
+        elsewhere = tmp_path / "planted.pickle"
+        elsewhere.write_bytes(_payload(marker))
+        entry.unlink()
+        entry.symlink_to(elsewhere)
+    else:
+        entry.write_bytes(_payload(marker))
+    if spoil == "other owner":
+        if os.geteuid() != 0:
+            pytest.skip("changing a file's owner needs root")
+        os.chown(entry, 65534, 65534)
+    elif spoil == "group writable":
+        entry.chmod(0o620)
+    elif spoil == "directory of another user":
+        if os.geteuid() != 0:
+            pytest.skip("changing a directory's owner needs root")
+        os.chown(entry.parent, 65534, 65534)
+    elif spoil == "world-writable directory":
+        entry.parent.chmod(0o777)
+    done = msgarch("check", tmp_path / "a.msgarch", env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert done.returncode == 0, done.stderr
+    assert not marker.exists()
+
+
+def test_a_damaged_cache_entry_is_replaced(tmp_path):
+    entry = _cached_entry(tmp_path)
+    entry.write_bytes(b"not a pickle")
+    done = msgarch("check", tmp_path / "a.msgarch", env={"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert done.returncode == 0, done.stderr
+    assert entry.read_bytes() != b"not a pickle"
+
+
+def test_no_home_means_no_cache_but_still_works(tmp_path):
+    model = tmp_path / "a.msgarch"
+    model.write_text(SMALL)
+    done = msgarch("check", model, env={"XDG_CACHE_HOME": "", "HOME": str(model)},
+                   cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
