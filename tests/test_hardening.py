@@ -123,3 +123,106 @@ def test_no_home_means_no_cache_but_still_works(tmp_path):
     done = msgarch("check", model, env={"XDG_CACHE_HOME": "", "HOME": str(model)},
                    cwd=tmp_path)
     assert done.returncode == 0, done.stderr
+
+
+# -- 2. symbolic links in a scanned tree -------------------------------------------------
+
+SECRET = "https://user:hunter2-token@github.com"
+
+
+@pytest.fixture
+def secret(tmp_path):
+    outside = tmp_path / "home" / ".git-credentials"
+    outside.parent.mkdir()
+    outside.write_text(SECRET + "\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "main.msgarch").write_text(SMALL)
+    return repo, outside
+
+
+def test_walking_a_tree_does_not_follow_a_link_out_of_it(secret):
+    repo, outside = secret
+    (repo / "leak.msgarch").symlink_to(outside)
+    done = msgarch("lint", ".", cwd=repo)
+    assert done.returncode == 2
+    assert "hunter2" not in (done.stdout + done.stderr).decode()
+    assert b"leak.msgarch' is a symbolic link leading outside" in done.stdout + done.stderr
+
+
+def test_walking_a_tree_does_not_read_dev_zero(secret):
+    repo, _ = secret
+    (repo / "zero.msgarch").symlink_to("/dev/zero")
+    done = msgarch("lint", ".", cwd=repo, timeout=30)
+    assert done.returncode == 2
+    assert b"zero.msgarch" in done.stdout + done.stderr
+
+
+def test_a_link_inside_the_tree_is_still_read(secret):
+    repo, _ = secret
+    (repo / "sub").mkdir()
+    (repo / "sub" / "alias.msgarch").symlink_to(repo / "main.msgarch")
+    done = msgarch("check", ".", cwd=repo)
+    assert done.returncode == 0, done.stderr
+
+
+def test_an_explicit_link_out_of_its_directory_is_not_read(secret):
+    """What a shell glob in CI (`msgarch lint arch/*.msgarch`) passes."""
+    repo, outside = secret
+    (repo / "leak.msgarch").symlink_to(outside)
+    for command in ("lint", "plan", "render"):
+        extra = ("-o", "-", "--format", "dot") if command == "render" else ()
+        done = msgarch(command, "leak.msgarch", *extra, cwd=repo)
+        assert done.returncode == 2, (command, done.stderr)
+        assert "hunter2" not in (done.stdout + done.stderr).decode(), command
+
+
+@pytest.mark.parametrize("how", ["file", "stdin"])
+def test_an_include_through_a_link_out_of_the_tree_is_refused(secret, how):
+    repo, outside = secret
+    (repo / "passwd.msgarch").symlink_to(outside)
+    source = 'use "passwd.msgarch"\n' + SMALL
+    if how == "file":
+        (repo / "root.msgarch").write_text(source)
+        done = msgarch("lint", "root.msgarch", cwd=repo)
+    else:
+        done = msgarch("lint", "-", cwd=repo, input=source.encode())
+    assert done.returncode == 2
+    assert "hunter2" not in (done.stdout + done.stderr).decode()
+    assert b"leaves the directory" in done.stdout + done.stderr
+
+
+def test_a_profile_through_a_link_out_of_the_tree_is_refused_from_stdin(secret):
+    repo, outside = secret
+    (repo / "p.json").symlink_to(outside)
+    source = SMALL.replace("broker bus : rabbitmq", 'broker bus : rabbitmq { profile "p.json" }')
+    done = msgarch("lint", "-", cwd=repo, input=source.encode())
+    assert done.returncode == 2
+    assert "hunter2" not in (done.stdout + done.stderr).decode()
+    assert b"leaves the directory" in done.stdout + done.stderr
+
+
+# -- 4. resource bombs: FIFOs, devices, long lines, YAML aliases ---------------------------
+
+@pytest.mark.parametrize("where", ["include", "profile", "walked"])
+def test_a_fifo_is_not_read(tmp_path, where):
+    name = {"include": "inc.msgarch", "profile": "p.yaml", "walked": "fifo.msgarch"}[where]
+    os.mkfifo(tmp_path / name)
+    source = SMALL
+    if where == "include":
+        source = 'use "inc.msgarch"\n' + SMALL
+    elif where == "profile":
+        source = SMALL.replace("broker bus : rabbitmq", 'broker bus : rabbitmq { profile "p.yaml" }')
+    (tmp_path / "root.msgarch").write_text(source)
+    done = msgarch("lint", "." if where == "walked" else "root.msgarch", cwd=tmp_path, timeout=30)
+    assert done.returncode == 2, done.stderr
+    assert b"named pipe, not a regular file" in done.stdout + done.stderr
+    assert b"Traceback" not in done.stderr
+
+
+def test_a_pipe_named_on_the_command_line_is_read(tmp_path):
+    done = subprocess.run(["bash", "-c", f'{sys.executable} -m msgarch check <(cat root.msgarch)'],
+                          cwd=tmp_path, capture_output=True, timeout=30,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          input=None) if (tmp_path / "root.msgarch").write_text(SMALL) else None
+    assert done.returncode == 0, done.stderr

@@ -401,11 +401,14 @@ def validate_profile_data(data: Any, path: str) -> None:
 
 
 def _read_document(path: str) -> Any:
+    from msgarch.fsread import MAX_PROFILE_BYTES, read_bytes
+
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(path, "", f"cannot read the profile: {exc}") from None
+        text = read_bytes(path, MAX_PROFILE_BYTES).decode("utf-8")
+    except OSError as exc:
+        raise ProfileError(path, "", f"cannot read the profile: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(path, "", f"cannot read the profile: it is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     if path.lower().endswith(".json"):
         try:
             return json.loads(text)

@@ -11,6 +11,7 @@ import posixpath
 from dataclasses import dataclass
 
 from msgarch.diagnostics import InputError, Span, input_error
+from msgarch.api import load_one
 from msgarch.diff import git
 from msgarch.model.loader import STDIN_PATH, load_model, read_file
 from msgarch.model.model import Model
@@ -80,7 +81,7 @@ def load_side(argument: str, stdin_text: str | None = None, cwd: str = ".") -> L
         if argument != STDIN_PATH and os.path.isdir(argument):
             raise InputError([input_error("E001", f"'{argument}' is a directory; diff takes two files "
                                           "(or --base REV for every changed file)", Span.point(argument))])
-        return Loaded(load_model(argument, text=stdin_text if argument == STDIN_PATH else None), argument)
+        return Loaded(load_one(argument, stdin_text), argument)
     rev, path = argument.split(":", 1)
     if not path:
         raise InputError([input_error("E001", f"'{argument}' names no file after the colon", Span.point(argument))])

@@ -9,6 +9,7 @@ from typing import Callable
 from msgarch.diagnostics import Diagnostic, InputError, Span, input_error
 from msgarch.dsl import ast
 from msgarch.dsl.parser import decode_source, parse
+from msgarch.fsread import inside, read_bytes
 from msgarch.model.builder import build
 from msgarch.model.model import Model
 
@@ -19,8 +20,13 @@ STDIN_PATH = "-"
 
 
 def read_file(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+    """An include's (or a walked file's) bytes: a regular file, within the size bound."""
+    return read_bytes(path)
+
+
+def read_root_file(path: str) -> bytes:
+    """A file named on the command line: may also be a pipe (`<(...)`), read up to the bound."""
+    return read_bytes(path, regular_only=False)
 
 
 def _join(including: str, relative: str) -> str:
@@ -36,8 +42,9 @@ def _inside(path: str, root_dir: str) -> bool:
 
 
 def load_model(path: str, reader: Reader = read_file, text: str | None = None,
-               check_real_paths: bool = True) -> Model:
-    """Load the model rooted at ``path`` (``text`` given: its content, e.g. from stdin).
+               check_real_paths: bool = True, root_reader: Reader | None = None) -> Model:
+    """Load the model rooted at ``path`` (``text`` given: its content, e.g. from stdin;
+    ``root_reader``: how to read the root file, ``reader`` by default).
 
     Raises InputError carrying every E001/E002 problem found in any file.
     """
@@ -52,7 +59,8 @@ def load_model(path: str, reader: Reader = read_file, text: str | None = None,
         visited.add(file_path)
         try:
             if content is None:
-                content = decode_source(file_path, reader(file_path))
+                read = root_reader if root_reader is not None and use_span is None else reader
+                content = decode_source(file_path, read(file_path))
         except InputError as exc:
             problems.extend(exc.diagnostics)
             return
@@ -75,7 +83,7 @@ def load_model(path: str, reader: Reader = read_file, text: str | None = None,
                 continue
             target = _join(file_path, decl.path.value)
             if not decl.path.value or not _inside(target, root_dir) or (
-                    check_real_paths and path != STDIN_PATH and not _really_inside(target, root_dir)):
+                    check_real_paths and not _really_inside(target, root_dir)):
                 problems.append(input_error(
                     "E002", f"include '{decl.path.value}' leaves the directory of {path}",
                     decl.path.span, "includes must stay inside the directory of the file being checked"))
@@ -99,7 +107,7 @@ def load_model(path: str, reader: Reader = read_file, text: str | None = None,
         if broker.profile_path is not None:
             target = _join(broker.span.path, broker.profile_path)
             if not _inside(target, root_dir) or (
-                    check_real_paths and path != STDIN_PATH and not _really_inside(target, root_dir)):
+                    check_real_paths and not _really_inside(target, root_dir)):
                 build_problems.append(input_error(
                     "E003", f"profile '{broker.profile_path}' leaves the directory of {path}",
                     broker.prop_spans.get("profile", broker.span),
@@ -112,9 +120,7 @@ def load_model(path: str, reader: Reader = read_file, text: str | None = None,
 
 def _really_inside(target: str, root_dir: str) -> bool:
     """Symbolic links must not lead an include out of the tree either."""
-    real_root = os.path.realpath(root_dir)
-    real_target = os.path.realpath(target)
-    return real_target == real_root or real_target.startswith(real_root.rstrip(os.sep) + os.sep)
+    return inside(os.path.realpath(target), os.path.realpath(root_dir))
 
 
 def _include_or_read_error(message: str, use_span: Span | None, path: str) -> Diagnostic:
