@@ -226,3 +226,41 @@ def test_a_pipe_named_on_the_command_line_is_read(tmp_path):
                           env={**os.environ, "PYTHONPATH": str(ROOT)},
                           input=None) if (tmp_path / "root.msgarch").write_text(SMALL) else None
     assert done.returncode == 0, done.stderr
+
+
+# -- 3. git argument injection --------------------------------------------------------------
+
+@pytest.fixture
+def hostile_repo(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = ["git", "-c", "user.email=a@example.com", "-c", "user.name=a"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    (repo / "trading.msgarch").write_text(SMALL)
+    subprocess.run([*git, "add", "."], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "one"], cwd=repo, check=True)
+    (repo / "trading.msgarch").write_text(SMALL.replace("10/s", "20/s"))
+
+    def ref(name: str) -> None:
+        subprocess.run(["git", "update-ref", f"refs/heads/{name}", "HEAD"], cwd=repo, check=True)
+
+    return repo, ref
+
+
+def test_a_base_ref_named_like_an_option_writes_nothing(hostile_repo, tmp_path):
+    repo, ref = hostile_repo
+    target = tmp_path / "written-by-git"
+    ref(f"--output={target}")
+    done = msgarch("diff", "--base", f"--output={target}", cwd=repo)
+    assert not target.exists()
+    assert done.returncode in (0, 1), done.stderr
+    assert b"rate" in done.stdout
+
+
+def test_a_rev_path_named_like_an_option_writes_nothing(hostile_repo):
+    repo, ref = hostile_repo
+    ref("--output=pwned")
+    done = msgarch("diff", "--", "--output=pwned:trading.msgarch", "trading.msgarch", cwd=repo)
+    assert not (repo / "pwned:trading.msgarch").exists() and not (repo / "pwned").exists()
+    assert done.returncode in (0, 1), done.stderr
+    assert b"--output=pwned:trading.msgarch" in done.stdout

@@ -77,8 +77,8 @@ def _pairs(sides, base, stdin_text):
         if len(sides) != 2:
             raise click.UsageError("give OLD and NEW (files or REV:PATH), or --base REV")
         return [(sources.load_side(sides[0], stdin_text), sources.load_side(sides[1], stdin_text))]
-    top = sources.check_revision(base)
-    return [sources.load_changed(root, base, top) for root in sources.changed_roots(base, tuple(sides))]
+    top, commit = sources.check_revision(base)
+    return [sources.load_changed(root, base, top, commit) for root in sources.changed_roots(base, tuple(sides))]
 
 
 @click.command()
