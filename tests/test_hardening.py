@@ -264,3 +264,170 @@ def test_a_rev_path_named_like_an_option_writes_nothing(hostile_repo):
     assert not (repo / "pwned:trading.msgarch").exists() and not (repo / "pwned").exists()
     assert done.returncode in (0, 1), done.stderr
     assert b"--output=pwned:trading.msgarch" in done.stdout
+
+
+BOMB = textwrap.dedent("""\
+    a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
+    b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
+    c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
+    d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
+    e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
+    f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
+    g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
+    h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]
+    i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]
+    """)
+
+
+def _with_profile(tmp_path, name: str, content: str | bytes) -> Path:
+    path = tmp_path / name
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    root = tmp_path / "root.msgarch"
+    root.write_text(SMALL.replace("broker bus : rabbitmq", f'broker bus : rabbitmq {{ profile "{name}" }}'))
+    return root
+
+
+def test_a_yaml_alias_bomb_is_refused_at_once(tmp_path):
+    root = _with_profile(tmp_path, "bomb.yaml", BOMB)
+    done = msgarch("lint", root, timeout=20)
+    assert done.returncode == 2
+    assert b"alias (*a) is not allowed in a profile" in done.stdout + done.stderr
+
+
+def test_a_ten_million_character_line_is_refused_at_once(tmp_path):
+    root = tmp_path / "long.msgarch"
+    root.write_text('component a { description "' + "x" * 10_000_000 + '" }\n')
+    done = msgarch("check", root, timeout=20)
+    assert done.returncode == 2
+    out = (done.stdout + done.stderr).decode()
+    assert "long.msgarch:1:1: error: line 1 is 10,000,030 characters long" in out
+    assert len(out) < 1000
+
+
+def test_dev_zero_as_a_root_file_is_bounded(tmp_path):
+    done = subprocess.run(["bash", "-c", f"ulimit -v 1500000; exec {sys.executable} -m msgarch check /dev/zero"],
+                          capture_output=True, timeout=60, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 2, done.stderr
+    assert b"larger than 64 MB" in done.stdout + done.stderr
+
+
+# -- 5. terminal and annotation injection -----------------------------------------------
+
+ESCAPES = "\x1b[2J\x1b[H\x1b]0;owned\x07All checks passed\u202e"
+
+
+@pytest.mark.parametrize("where", ["comment", "string"])
+def test_escape_sequences_in_source_are_a_located_error(tmp_path, where):
+    line = f"# {ESCAPES}\n" if where == "comment" else f'component z {{ description "{ESCAPES}" }}\n'
+    root = tmp_path / "a.msgarch"
+    root.write_text(SMALL + line)
+    for output in ("text", "concise", "json", "github", "sarif"):
+        done = msgarch("lint", root, "--format", output)
+        assert done.returncode == 2
+        assert b"\x1b" not in done.stdout + done.stderr and b"\x07" not in done.stdout
+        assert "\u202e".encode() not in done.stdout
+    assert f"a.msgarch:6:{3 if where == 'comment' else 28}: error: control character U+001B".encode() \
+        in msgarch("lint", root).stdout
+
+
+@pytest.mark.parametrize("text", ["\x1b]0;owned\x07", "\u202e", "\ud800"])
+def test_profile_text_with_control_characters_is_refused(tmp_path, text):
+    import json
+
+    profile = json.dumps({"id": "rabbitmq", "notes": [f"fine{text}"]})
+    root = _with_profile(tmp_path, "p.yaml", profile)
+    done = msgarch("lint", root)
+    assert done.returncode == 2, done.stderr
+    assert b"profile text may not contain control" in done.stdout
+    assert b"\x1b" not in done.stdout and b"Traceback" not in done.stderr
+
+
+def test_a_newline_in_a_file_name_forges_no_workflow_command(tmp_path):
+    root = tmp_path / "x\n::error file=forged.msgarch::All good\n.msgarch"
+    root.write_text(SMALL + "component lonely\n")
+    for output in ("text", "concise", "github"):
+        done = msgarch("lint", ".", "--format", output, cwd=tmp_path)
+        assert done.returncode in (0, 1), done.stderr
+        assert not [line for line in done.stdout.splitlines() if line.startswith(b"::error file=forged")], output
+
+
+def test_the_renderers_neutralise_bidi_overrides():
+    from msgarch.render.text import clean, dot_html, html_text, mermaid_text
+
+    for escape in (clean, dot_html, html_text, mermaid_text):
+        out = escape("a\u202eb\u2066c\x1bd")
+        assert "\u202e" not in out and "#8238;" not in out and "&#8238;" not in out and "\x1b" not in out
+
+
+# -- 8. exit 3 where 2 is promised -----------------------------------------------------------
+
+def test_a_profile_nested_2000_levels_is_a_clear_error(tmp_path):
+    root = _with_profile(tmp_path, "deep.json", '{"id": "rabbitmq", "notes": ' + "[" * 2000 + "]" * 2000 + "}")
+    done = msgarch("lint", root)
+    assert done.returncode == 2, done.stderr
+    assert b"nested more than" in done.stdout
+
+
+def test_a_profile_nested_2000_levels_in_yaml_is_a_clear_error(tmp_path):
+    root = _with_profile(tmp_path, "deep.yaml", "id: rabbitmq\nnotes: " + "[" * 2000 + "]" * 2000 + "\n")
+    done = msgarch("lint", root)
+    assert done.returncode == 2, done.stderr
+
+
+def test_an_include_chain_of_a_thousand_files_loads(tmp_path):
+    for i in range(1000):
+        use = f'use "f{i + 1}.msgarch"\n' if i < 999 else ""
+        (tmp_path / f"f{i}.msgarch").write_text(use + f"component c{i}\n")
+    done = msgarch("check", tmp_path / "f0.msgarch")
+    assert done.returncode == 0, done.stderr
+    assert b"1000 files" in done.stdout
+
+
+def test_a_chain_of_400_request_reply_flows_is_linted():
+    from msgarch.analysis.load import flow_latency
+    from msgarch.model.loader import load_model
+
+    lines = ["broker bus : rabbitmq", *[f"component c{i} {{ capacity 1000/s }}" for i in range(401)],
+             "message M { size 1KB }",
+             *[f"flow c{i} -> c{i + 1} : M {{ via bus  pattern request-reply  rate 1/s }}" for i in range(400)]]
+    model = load_model("-", text="\n".join(lines) + "\n")
+    estimate = flow_latency(model, model.flows[0], {}, {"bus": 0.001})
+    assert sum(part.name.startswith("reply hop") for part in estimate.parts) == 400
+
+
+def test_a_non_utf8_file_name_in_sarif(tmp_path):
+    name = os.fsdecode(b"caf\xe9.msgarch")
+    (tmp_path / name).write_text(SMALL + "component lonely\n")
+    done = msgarch("lint", ".", "--format", "sarif", cwd=tmp_path)
+    assert done.returncode in (0, 1), done.stderr
+    assert b"caf%E9.msgarch" in done.stdout
+
+
+def test_closed_stdin_and_a_full_disk(tmp_path):
+    root = tmp_path / "a.msgarch"
+    root.write_text(SMALL)
+    closed = subprocess.run(["bash", "-c", f"exec {sys.executable} -m msgarch lint - <&-"], capture_output=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert closed.returncode == 2 and b"cannot read stdin: stdin is closed" in closed.stdout + closed.stderr
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "msgarch", "lint", str(root)], stdout=full,
+                              stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 2 and b"cannot write the output: No space left on device" in done.stderr
+
+
+def test_a_non_utf8_output_encoding(tmp_path):
+    root = tmp_path / "a.msgarch"
+    root.write_text(SMALL + "component lonely\n")
+    done = msgarch("plan", root, env={"PYTHONIOENCODING": "ascii"})
+    assert done.returncode in (0, 1), done.stderr
+    done = msgarch("lint", root, env={"PYTHONIOENCODING": "ascii"})
+    assert done.returncode in (0, 1), done.stderr
+
+
+def test_no_usable_temporary_directory(tmp_path):
+    root = tmp_path / "a.msgarch"
+    root.write_text(SMALL)
+    blocked = tmp_path / "not-a-directory"
+    blocked.write_text("")
+    done = msgarch("lint", root, env={"TMPDIR": str(blocked), "XDG_CACHE_HOME": str(tmp_path / "c")})
+    assert done.returncode == 0, done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -22,7 +23,18 @@ def read_stdin_if_needed(paths) -> str | None:
     """The text of stdin when `-` is among the paths; InputError when it is not UTF-8."""
     if STDIN_PATH not in paths:
         return None
-    return decode_source(STDIN_PATH, sys.stdin.buffer.read())
+    from msgarch.diagnostics import Span, input_error
+    from msgarch.fsread import read_stream
+
+    stream = getattr(sys.stdin, "buffer", None)
+    try:
+        if stream is None:
+            raise OSError(errno.EBADF, "stdin is closed")
+        data = read_stream(stream)
+    except (OSError, ValueError) as exc:  # ValueError: a closed file object
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "stdin is closed"
+        raise InputError([input_error("E001", f"cannot read stdin: {reason}", Span.point(STDIN_PATH))]) from None
+    return decode_source(STDIN_PATH, data)
 
 
 def fail_with(error: InputError) -> None:

@@ -12,11 +12,15 @@ from msgarch.dsl.parser import decode_source, parse
 from msgarch.fsread import inside, read_bytes
 from msgarch.model.builder import build
 from msgarch.model.model import Model
+from msgarch.textsafe import UNSAFE_IN_SOURCE, describe
 
 #: Reads a file's bytes by path; raises OSError (FileNotFoundError...) when it cannot.
 Reader = Callable[[str], bytes]
 
 STDIN_PATH = "-"
+
+#: The longest line read (a 10-million-character line took 50 s and 1.9 GB to refuse).
+MAX_LINE = 10_000
 
 
 def read_file(path: str) -> bytes:
@@ -55,7 +59,8 @@ def load_model(path: str, reader: Reader = read_file, text: str | None = None,
     problems: list[Diagnostic] = []
     visited: set[str] = set()
 
-    def visit(file_path: str, content: str | None, chain: tuple[str, ...], use_span: Span | None) -> None:
+    def open_file(file_path: str, content: str | None, use_span: Span | None) -> ast.File | None:
+        """Read and parse one file (None: its problems are recorded)."""
         visited.add(file_path)
         try:
             if content is None:
@@ -72,13 +77,27 @@ def load_model(path: str, reader: Reader = read_file, text: str | None = None,
             problems.append(_include_or_read_error(f"cannot read '{file_path}': {reason}", use_span, file_path))
             return
         sources[file_path] = content
+        unsafe = check_text(content, file_path)
+        if unsafe is not None:
+            if unsafe.message.startswith("line"):
+                sources[file_path] = ""  # counted, not shown: an excerpt of a huge line helps no one
+            problems.append(unsafe)
+            return
         try:
             parsed = parse(content, file_path)
         except InputError as exc:
             problems.extend(exc.diagnostics)
             return
         files.append(parsed)
-        for decl in parsed.decls:
+        return parsed
+
+    # depth first, in the order of the `use` lines, with an explicit stack: a chain of
+    # a thousand includes must not exhaust Python's recursion limit
+    root = open_file(path, text, None)
+    stack = [] if root is None else [(path, (), iter(root.decls))]
+    while stack:
+        file_path, chain, decls = stack[-1]
+        for decl in decls:
             if not isinstance(decl, ast.UseDecl):
                 continue
             target = _join(file_path, decl.path.value)
@@ -96,9 +115,12 @@ def load_model(path: str, reader: Reader = read_file, text: str | None = None,
                 continue
             if target in visited:
                 continue  # included twice through different files: read once
-            visit(target, None, (*chain, file_path), decl.path.span)
-
-    visit(path, text, (), None)
+            included = open_file(target, None, decl.path.span)
+            if included is not None:
+                stack.append((target, (*chain, file_path), iter(included.decls)))
+                break
+        else:
+            stack.pop()
     if problems:
         raise InputError(problems, sources)
     model, build_problems = build(files, path, sources)
@@ -116,6 +138,27 @@ def load_model(path: str, reader: Reader = read_file, text: str | None = None,
     if build_problems:
         raise InputError(build_problems, sources)
     return model
+
+
+def check_text(content: str, path: str) -> Diagnostic | None:
+    """E001 for a line longer than MAX_LINE, or a control or bidirectional-override
+    character (which a terminal or an editor would obey: Trojan Source); None when fine."""
+    if len(content) > MAX_LINE:
+        lines = content.split("\n")
+        longest = max(range(len(lines)), key=lambda i: len(lines[i]))
+        if len(lines[longest]) > MAX_LINE:
+            return input_error("E001", f"line {longest + 1} is {len(lines[longest]):,} characters long; "
+                               f"msgarch reads lines of at most {MAX_LINE:,}", Span.point(path, longest + 1, 1),
+                               "break the line, or shorten the string on it")
+    found = UNSAFE_IN_SOURCE.search(content)
+    if found is None:
+        return None
+    before = content[:found.start()]
+    line = before.count("\n") + 1
+    column = found.start() - (before.rfind("\n") + 1) + 1
+    return input_error("E001", f"control character {describe(found.group())} in the source; msgarch files "
+                       "may not contain control or bidirectional-override characters",
+                       Span(path, line, column, line, column + 1), "delete it, or write it out in words")
 
 
 def _really_inside(target: str, root_dir: str) -> bool:

@@ -5,27 +5,24 @@ from __future__ import annotations
 import html
 import math
 
+from msgarch.textsafe import BLOCK_TABLE
+
 #: Tooltips are DOT escStrings, where Graphviz expands `\N`, `\G`, `\E`... even after
 #: escaping; a backslash in a tooltip is drawn as this look-alike instead. (Labels are
 #: HTML-like and keep backslashes exactly; the SVG post-processing restores exact titles.)
 TOOLTIP_BACKSLASH = "\u29f5"
 
 
+#: clean()'s table: what textsafe.block replaces, plus tabs as spaces and CR as U+FFFD.
+_CLEAN = {**BLOCK_TABLE, 0x09: " ", 0x0D: "\ufffd"}
+
+
 def clean(text: str) -> str:
-    """Text safe to place anywhere: tabs become spaces, other control characters
-    (which XML forbids and terminals obey) become U+FFFD. Newlines are kept."""
-    out = []
-    for char in str(text):
-        code = ord(char)
-        if char == "\n":
-            out.append(char)
-        elif char == "\t":
-            out.append(" ")
-        elif code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code < 0xE000 or code in (0xFFFE, 0xFFFF):
-            out.append("\ufffd")
-        else:
-            out.append(char)
-    return "".join(out)
+    """Text safe to place anywhere: tabs become spaces, other control characters (which
+    XML forbids and terminals obey), bidirectional overrides and lone surrogates become
+    U+FFFD. Newlines are kept. (str.translate: a per-character loop was a quarter of the
+    render time at 10,000 flows.)"""
+    return str(text).translate(_CLEAN)
 
 
 def dot_html(text: str) -> str:
