@@ -431,3 +431,41 @@ def test_no_usable_temporary_directory(tmp_path):
     blocked.write_text("")
     done = msgarch("lint", root, env={"TMPDIR": str(blocked), "XDG_CACHE_HOME": str(tmp_path / "c")})
     assert done.returncode == 0, done.stderr
+
+
+# -- 6. writes ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("target", ["trading.msgarch", "part.msgarch", "./trading.msgarch", "hard.msgarch"])
+def test_render_never_overwrites_an_input(tmp_path, target):
+    (tmp_path / "part.msgarch").write_text("component lonely\n")
+    (tmp_path / "trading.msgarch").write_text('use "part.msgarch"\n' + SMALL)
+    os.link(tmp_path / "trading.msgarch", tmp_path / "hard.msgarch")
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    for force in ((), ("--force",)):
+        done = msgarch("render", "trading.msgarch", "-o", target, "--format", "dot", *force, cwd=tmp_path)
+        assert done.returncode == 2
+        assert b"it is an input of this run" in done.stderr
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_render_does_not_follow_a_link_out_of_the_tree_without_force(tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "trading.msgarch").write_text(SMALL)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious")
+    (repo / "out.dot").symlink_to(victim)
+    done = msgarch("render", "trading.msgarch", "-o", "out.dot", cwd=repo)
+    assert done.returncode == 2 and b"symbolic link leading outside" in done.stderr
+    assert victim.read_text() == "precious"
+    done = msgarch("render", "trading.msgarch", "-o", "out.dot", "--force", cwd=repo)
+    assert done.returncode == 0 and victim.read_text().startswith("//")
+
+
+def test_diff_render_never_overwrites_an_input(tmp_path):
+    (tmp_path / "old.msgarch").write_text(SMALL)
+    (tmp_path / "new.msgarch").write_text(SMALL.replace("10/s", "20/s"))
+    os.link(tmp_path / "new.msgarch", tmp_path / "new.dot")  # the same file under a name --render takes
+    done = msgarch("diff", "old.msgarch", "new.msgarch", "--render", "new.dot", cwd=tmp_path)
+    assert done.returncode == 2 and b"it is an input of this run" in done.stderr
+    assert (tmp_path / "new.msgarch").read_text() == SMALL.replace("10/s", "20/s")
