@@ -469,3 +469,91 @@ def test_diff_render_never_overwrites_an_input(tmp_path):
     done = msgarch("diff", "old.msgarch", "new.msgarch", "--render", "new.dot", cwd=tmp_path)
     assert done.returncode == 2 and b"it is an input of this run" in done.stderr
     assert (tmp_path / "new.msgarch").read_text() == SMALL.replace("10/s", "20/s")
+
+
+# -- 7. silent data loss ---------------------------------------------------------------------
+
+def test_an_unlistable_subdirectory_is_reported_not_skipped(tmp_path):
+    """A subdirectory the user may not list. Root may list anything, so as root the run
+    happens in a forked child that has dropped to `nobody` (everything it imports is
+    imported first, by the same run on a readable tree: the interpreter's own files may
+    be out of nobody's reach)."""
+    import tempfile
+
+    from click.testing import CliRunner
+
+    from msgarch.cli.main import cli
+
+    def lint_here() -> tuple[int, str]:
+        result = CliRunner().invoke(cli, ["lint", "."], catch_exceptions=False)
+        return result.exit_code, result.output
+
+    tree = Path(tempfile.mkdtemp(prefix="msgarch-walk-"))
+    old = os.getcwd()
+    try:
+        tree.chmod(0o755)
+        (tree / "ok.msgarch").write_text(SMALL)
+        (tree / "ok.msgarch").chmod(0o644)
+        (tree / "locked").mkdir()
+        (tree / "locked" / "hidden.msgarch").write_text("this is not msgarch\n")
+        os.chdir(tree)
+        lint_here()  # warm: every module the run needs is imported now
+        (tree / "locked").chmod(0o000)
+        if os.geteuid() != 0:
+            code, output = lint_here()
+        else:
+            read, write = os.pipe()
+            child = os.fork()
+            if child == 0:  # pragma: no cover - runs in the child
+                try:
+                    os.setgroups([])
+                    os.setgid(65534)
+                    os.setuid(65534)
+                    code, output = lint_here()
+                    os.write(write, f"{code}\n{output}".encode())
+                finally:
+                    os._exit(0)
+            os.close(write)
+            with os.fdopen(read, "rb") as pipe:
+                data = pipe.read().decode()
+            os.waitpid(child, 0)
+            code, output = int(data.split("\n", 1)[0]), data.split("\n", 1)[1]
+        assert code == 2, output
+        assert "cannot list the directory './locked': Permission denied" in output
+        assert "All checks passed" not in output
+    finally:
+        os.chdir(old)
+        (tree / "locked").chmod(0o700)
+        import shutil
+
+        shutil.rmtree(tree)
+
+
+def test_configuration_above_the_repository_root_is_not_used(tmp_path):
+    (tmp_path / ".msgarch.toml").write_text('ignore = ["S"]\nfail-on = "never"\n')
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "arch").mkdir()
+    (repo / "arch" / "a.msgarch").write_text(SMALL.replace("via bus", "via nowhere"))
+    done = msgarch("lint", "arch", "--verbose", cwd=repo)
+    assert done.returncode == 1, done.stdout
+    assert b"S001" in done.stdout
+    assert b"msgarch: configuration: none found" in done.stderr
+
+
+def test_configuration_search_stops_at_a_pyproject_without_msgarch(tmp_path):
+    (tmp_path / ".msgarch.toml").write_text('ignore = ["S"]\n')
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    (project / "a.msgarch").write_text(SMALL.replace("via bus", "via nowhere"))
+    done = msgarch("lint", "a.msgarch", "-v", cwd=project)
+    assert done.returncode == 1 and b"S001" in done.stdout
+
+
+def test_verbose_names_the_configuration_used(tmp_path):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".msgarch.toml").write_text('ignore = ["S003"]\n')
+    (tmp_path / "a.msgarch").write_text(SMALL)
+    done = msgarch("lint", "a.msgarch", "--verbose", cwd=tmp_path)
+    assert f"msgarch: configuration: '{tmp_path / '.msgarch.toml'}'".encode() in done.stderr
