@@ -557,3 +557,41 @@ def test_verbose_names_the_configuration_used(tmp_path):
     (tmp_path / "a.msgarch").write_text(SMALL)
     done = msgarch("lint", "a.msgarch", "--verbose", cwd=tmp_path)
     assert f"msgarch: configuration: '{tmp_path / '.msgarch.toml'}'".encode() in done.stderr
+
+
+# -- 9. large DOT, reproducible PDF ---------------------------------------------------------------
+
+needs_dot = pytest.mark.skipif(not __import__("shutil").which("dot"), reason="Graphviz `dot` is not installed")
+
+
+def test_short_ids_keep_a_flow_with_450_long_consumers_drawable(tmp_path):
+    from msgarch.model.loader import load_model
+    from msgarch.render import build_scene
+
+    names = [f"consumer-service-number-{i:05d}-abcd" for i in range(450)]
+    lines = ["broker bus : kafka", "component producer", *[f"component {n}" for n in names],
+             "message M { size 1KB }", f"flow producer -> {', '.join(names)} : M {{ via bus  pattern pubsub }}"]
+    model = load_model("-", text="\n".join(lines) + "\n")
+    scene = build_scene(model)
+    ids = [e.id for e in scene.edges] + [n.id for n in scene.nodes]
+    assert max(map(len, ids)) <= 420 and len(set(ids)) == len(ids)
+    if __import__("shutil").which("dot"):
+        path = tmp_path / "big.msgarch"
+        path.write_text("\n".join(lines) + "\n")
+        done = msgarch("render", path, "-o", tmp_path / "big.svg", timeout=120)
+        assert done.returncode == 0, done.stderr
+
+
+@needs_dot
+def test_pdf_is_byte_identical_in_a_time_zone_away_from_utc(tmp_path):
+    import time
+
+    root = tmp_path / "a.msgarch"
+    root.write_text(SMALL)
+    (tmp_path / "a.pdf").unlink(missing_ok=True)
+    done = msgarch("render", root, "-o", tmp_path / "a.pdf", env={"TZ": "Europe/Paris"})
+    time.sleep(1.1)
+    again = msgarch("render", root, "-o", tmp_path / "b.pdf", env={"TZ": "Asia/Kolkata"})
+    assert done.returncode == again.returncode == 0, done.stderr + again.stderr
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+    assert b"D:1970" in (tmp_path / "a.pdf").read_bytes()

@@ -82,6 +82,22 @@ def mangle(name: str) -> str:
     return "".join(out)
 
 
+#: Longest element id kept as its mangled name (Graphviz rejects ids of about 16 KB, which
+#: a flow with 450 consumers of 33-character names reached).
+MAX_ID = 200
+
+
+def short_id(text: str) -> str:
+    """``text`` (a mangled id) when at most MAX_ID characters, else its first 184 characters
+    + `_z` + 16 hex digits of its SHA-256: deterministic (old and new diagrams of a diff
+    agree), and never equal to a short one (202 characters; `_z` is no mangle escape)."""
+    if len(text) <= MAX_ID:
+        return text
+    import hashlib
+
+    return f"{text[:184]}_z{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
+
+
 def significant(value: float, digits: int = 3) -> str:
     """`value` to ``digits`` significant figures, without exponent or trailing zeros."""
     if value == 0 or not math.isfinite(value):
