@@ -401,25 +401,82 @@ def validate_profile_data(data: Any, path: str) -> None:
 
 
 def _read_document(path: str) -> Any:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(path, "", f"cannot read the profile: {exc}") from None
-    if path.lower().endswith(".json"):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ProfileError(path, "", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    import yaml
+    from msgarch.fsread import MAX_PROFILE_BYTES, read_bytes
 
     try:
-        return yaml.safe_load(text)
+        text = read_bytes(path, MAX_PROFILE_BYTES).decode("utf-8")
+    except OSError as exc:
+        raise ProfileError(path, "", f"cannot read the profile: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(path, "", f"cannot read the profile: it is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        if path.lower().endswith(".json"):
+            try:
+                document = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ProfileError(path, "", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        else:
+            document = _load_yaml(text, path)
+    except RecursionError:
+        raise ProfileError(path, "", f"the profile is nested more than {MAX_DEPTH} levels deep") from None
+    _check_document(document, path)
+    return document
+
+
+#: How deep a profile may nest (the schema needs 4 levels; the validator recurses per level).
+MAX_DEPTH = 32
+
+
+def _load_yaml(text: str, path: str) -> Any:
+    """YAML without aliases: a 353-byte alias bomb expands to gigabytes (and the schema
+    validator renders the expanded data into its messages)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None, None, f"an alias (*{event.anchor}) is not allowed in a profile; write the value out",
+                    event.start_mark)
+            return super().compose_node(parent, index)
+
+    try:
+        return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ProfileError(path, "", f"invalid YAML{where}: {problem}") from None
+
+
+def _check_document(document: Any, path: str) -> None:
+    """Bounded depth, and no text a terminal would obey (escape sequences, bidi overrides)
+    or no encoder accepts (lone surrogates). Iterative: depth is what is being checked."""
+    from msgarch.textsafe import UNSAFE_IN_PROFILE, describe
+
+    stack: list[tuple[Any, tuple, int]] = [(document, (), 0)]
+    while stack:
+        node, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ProfileError(path, _json_pointer(where[:MAX_DEPTH]),
+                               f"the profile is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, Mapping):
+            items = list(node.items())
+        elif isinstance(node, list):
+            items = list(enumerate(node))
+        else:
+            items = []
+            if isinstance(node, str) and (found := UNSAFE_IN_PROFILE.search(node)):
+                raise ProfileError(path, _json_pointer(where),
+                                   f"the text contains the control character {describe(found.group())}; "
+                                   "profile text may not contain control, bidirectional-override or "
+                                   "surrogate characters")
+        for key, value in items:
+            if isinstance(key, str) and (found := UNSAFE_IN_PROFILE.search(key)):
+                raise ProfileError(path, _json_pointer(where), f"a key contains the control character "
+                                   f"{describe(found.group())}")
+            stack.append((value, (*where, key), depth + 1))
 
 
 def load_profile_file(path: str, base: Profile | None = None) -> Profile:

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 
 from msgarch.diagnostics import Diagnostic, Severity, Span
 from msgarch.model.model import Flow, Model
-from msgarch.render.text import count, duration, mangle, percent, rate, size
+from msgarch.render.text import count, duration, mangle, percent, rate, short_id, size
 
 GROUPS = ("zone", "broker", "none")
 
@@ -144,11 +144,20 @@ class Scene:
 
 
 def component_id(name: str) -> str:
-    return "c_" + mangle(name)
+    return short_id("c_" + mangle(name))
 
 
 def broker_id(name: str) -> str:
-    return "b_" + mangle(name)
+    return short_id("b_" + mangle(name))
+
+
+def flow_edge_id(flow_id: str) -> str:
+    """The produce edge of a flow; its deliveries are this + `_to_` + the consumer's part."""
+    return short_id("e_" + mangle(flow_id))
+
+
+def delivery_edge_id(flow_id: str, consumer: str) -> str:
+    return f"{flow_edge_id(flow_id)}_to_{short_id(mangle(consumer))}"
 
 
 def build_scene(model: Model, findings: Iterable[Diagnostic] = (), loads: Loads | None = None, *,
@@ -237,21 +246,20 @@ def build_scene(model: Model, findings: Iterable[Diagnostic] = (), loads: Loads 
                        + by_element.get(f"message {flow.message}", []))
         severity = _worst(diagnostics)
         tip = "\n".join(_flow_lines(model, flow) + _finding_lines(diagnostics))
-        flow_key = mangle(flow.id)
         edges.append(Edge(
-            id=f"e_{flow_key}", tail=component_id(flow.producer), head=broker_id(flow.via),
+            id=flow_edge_id(flow.id), tail=component_id(flow.producer), head=broker_id(flow.via),
             role="produce", pattern=flow.pattern, message=flow.message,
             rate_label=_rate_label(flow), tooltip=tip, severity=severity))
         for consumer in sorted(set(flow.consumers)):
             edges.append(Edge(
-                id=f"e_{flow_key}_to_{mangle(consumer)}", tail=broker_id(flow.via),
+                id=delivery_edge_id(flow.id, consumer), tail=broker_id(flow.via),
                 head=component_id(consumer), role="deliver", pattern=flow.pattern,
                 message=flow.message, rate_label="", tooltip=tip, severity=severity))
         if flow.is_request_reply:
             replies.setdefault((flow.via, flow.producer), []).append(flow)
     for (via, producer), asked in sorted(replies.items()):
         edges.append(Edge(
-            id=f"r_{mangle(via)}_to_{mangle(producer)}", tail=broker_id(via),
+            id=f"r_{short_id(mangle(via))}_to_{short_id(mangle(producer))}", tail=broker_id(via),
             head=component_id(producer), role="reply", pattern="request-reply",
             message=", ".join(sorted({f.message for f in asked})), rate_label="",
             tooltip="replies to " + producer + " via " + via + ":\n"

@@ -5,27 +5,24 @@ from __future__ import annotations
 import html
 import math
 
+from msgarch.textsafe import BLOCK_TABLE
+
 #: Tooltips are DOT escStrings, where Graphviz expands `\N`, `\G`, `\E`... even after
 #: escaping; a backslash in a tooltip is drawn as this look-alike instead. (Labels are
 #: HTML-like and keep backslashes exactly; the SVG post-processing restores exact titles.)
 TOOLTIP_BACKSLASH = "\u29f5"
 
 
+#: clean()'s table: what textsafe.block replaces, plus tabs as spaces and CR as U+FFFD.
+_CLEAN = {**BLOCK_TABLE, 0x09: " ", 0x0D: "\ufffd"}
+
+
 def clean(text: str) -> str:
-    """Text safe to place anywhere: tabs become spaces, other control characters
-    (which XML forbids and terminals obey) become U+FFFD. Newlines are kept."""
-    out = []
-    for char in str(text):
-        code = ord(char)
-        if char == "\n":
-            out.append(char)
-        elif char == "\t":
-            out.append(" ")
-        elif code < 0x20 or 0x7F <= code < 0xA0 or 0xD800 <= code < 0xE000 or code in (0xFFFE, 0xFFFF):
-            out.append("\ufffd")
-        else:
-            out.append(char)
-    return "".join(out)
+    """Text safe to place anywhere: tabs become spaces, other control characters (which
+    XML forbids and terminals obey), bidirectional overrides and lone surrogates become
+    U+FFFD. Newlines are kept. (str.translate: a per-character loop was a quarter of the
+    render time at 10,000 flows.)"""
+    return str(text).translate(_CLEAN)
 
 
 def dot_html(text: str) -> str:
@@ -83,6 +80,22 @@ def mangle(name: str) -> str:
         else:
             out.append(f"_{ord(char):x}_")
     return "".join(out)
+
+
+#: Longest element id kept as its mangled name (Graphviz rejects ids of about 16 KB, which
+#: a flow with 450 consumers of 33-character names reached).
+MAX_ID = 200
+
+
+def short_id(text: str) -> str:
+    """``text`` (a mangled id) when at most MAX_ID characters, else its first 184 characters
+    + `_z` + 16 hex digits of its SHA-256: deterministic (old and new diagrams of a diff
+    agree), and never equal to a short one (202 characters; `_z` is no mangle escape)."""
+    if len(text) <= MAX_ID:
+        return text
+    import hashlib
+
+    return f"{text[:184]}_z{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
 
 
 def significant(value: float, digits: int = 3) -> str:
