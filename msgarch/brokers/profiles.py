@@ -209,6 +209,37 @@ class Profile:
     def uncertain(self) -> Mapping[str, str]:
         return self.data.get("uncertain", {})
 
+    # -- broker settings -----------------------------------------------------------------
+    def with_settings(self, settings: Mapping[str, Any]) -> "Profile":
+        """This profile with the `when-set` overrides of every fact whose setting the broker
+        declares with the value the override names (``scheduler on``, ``plugins ...``).
+
+        A fact's ``when-set`` cases are tried in order and the first that matches wins; its
+        ``then`` fields replace the fact's own, note and source included.
+        """
+        if not settings:
+            return self
+        key = (self.id, self.version, self.origin, id(self.data), _settings_key(settings))
+        found = _WITH_SETTINGS.get(key)
+        if found is not None:
+            return found
+        data = self.data
+        for path in FACT_PATHS:
+            value = _lookup(data, path)
+            if not isinstance(value, Mapping):
+                continue
+            for case in value.get("when-set") or ():
+                if case.get("setting") in settings and _setting_matches(case, settings[case["setting"]]):
+                    merged = {k: v for k, v in value.items() if k not in ("note", "source", "uncertain")}
+                    merged = deep_merge(merged, case.get("then") or {})
+                    merged.pop("when-set", None)
+                    data = _replace_at(data, path, merged)
+                    break
+        found = self if data is self.data else Profile(self.id, self.name, self.description, self.model,
+                                                        data, self.version, self.origin)
+        _WITH_SETTINGS[key] = found
+        return found
+
     # -- versions ------------------------------------------------------------------------
     def at_version(self, version: str | None) -> "Profile":
         """This profile with the overrides of every range that ``version`` falls in."""
@@ -226,6 +257,41 @@ class Profile:
 
 
 _MISSING = object()
+_WITH_SETTINGS: dict[tuple, "Profile"] = {}
+_SETTING_WORDS = {"on": True, "off": False, "true": True, "false": False, "yes": True, "no": False}
+
+
+def _setting_value(value: Any) -> Any:
+    """A declared setting as the profile's `when-set` compares it: flag words as booleans,
+    names in lower case with `_` read as `-`, word lists as tuples."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        return _SETTING_WORDS.get(word, word.replace("_", "-"))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(_setting_value(item) for item in value)
+    return value
+
+
+def _settings_key(settings: Mapping[str, Any]) -> tuple:
+    return tuple(sorted((str(name), repr(_setting_value(value))) for name, value in settings.items()))
+
+
+def _setting_matches(case: Mapping, declared: Any) -> bool:
+    value = _setting_value(declared)
+    if "includes" in case:
+        words = value if isinstance(value, tuple) else (value,)
+        return _setting_value(case["includes"]) in words
+    if "equals" in case:
+        return value == _setting_value(case["equals"])
+    return True
+
+
+def _replace_at(data: Mapping, path: str, value: Any) -> dict:
+    """A copy of ``data`` with the field at ``path`` replaced (the rest shared)."""
+    head, _, rest = path.partition(".")
+    copy_ = dict(data)
+    copy_[head] = _replace_at(data[head], rest, value) if rest else value
+    return copy_
 
 
 def _lookup(data: Mapping, path: str) -> Any:
