@@ -230,7 +230,8 @@ def test_version_dependent_fact_applies_only_with_a_version(write):
     assert not [d for d in lint(write, base.replace("{VERSION}", "")) if d.code == "B203"]  # 4.3: 32 levels
 
 
-def test_kind_properties_are_reported_on_each_flow(write):
+def test_kind_properties_are_reported_once_per_kind_with_the_flows_related(write):
+    """Issue 10 item 20: one finding on the kind's line, the flows as related locations."""
     diagnostics = lint(write, """
         broker events : kafka
         component api
@@ -241,9 +242,10 @@ def test_kind_properties_are_reported_on_each_flow(write):
         flow api -[urgent]-> a : Job
         flow api -[urgent]-> b : Job
         """)
-    found = [d for d in diagnostics if d.code == "B203"]
-    assert sorted(d.message.split(" needs")[0] for d in found) == ["flow api->a:Job", "flow api->b:Job"]
-    assert {d.span.line for d in found} == {7}  # the kind's `priority` line
+    (found,) = [d for d in diagnostics if d.code == "B203"]
+    assert found.message.startswith("kind 'urgent' (2 flows: api->a:Job, api->b:Job) needs 3 priority levels")
+    assert found.span.line == 7  # the kind's `priority` line
+    assert [r.span.line for r in found.related if "takes `priority` from kind 'urgent'" in r.note] == [8, 9]
 
 
 # -- one check, two users ---------------------------------------------------------------------

@@ -219,3 +219,140 @@ def test_every_when_set_override_gives_a_valid_profile():
                 assert "when-set" not in _lookup(changed.data, path)
                 checked += 1
     assert checked >= 4
+
+
+# -- item 13: storage already over capacity today ------------------------------------------------
+STORAGE = """
+system "s" { growth 30% per year  horizon 3 years  headroom 75% }
+broker log : kafka { nodes 3  replication 3  storage 1TB per node  capacity 1M/s per node }
+component a
+component b { instances 3  capacity 10000/s }
+message M { size 1KB }
+flow a -> b : M { via log  pattern queue  partitions 3  rate RATE  retention 7d }
+"""
+
+
+def test_storage_over_the_disks_today_is_a_c303_error_and_heat_shows_it(write):
+    from msgarch.analysis.load import broker_loads, consumer_loads
+    from msgarch.render.scene import Loads, build_scene
+
+    source = STORAGE.replace("RATE", "5000/s")  # 5000 x 1 KB x 7 d x 3 = 9.07 TB on 3 TB
+    (finding,) = findings(write, source, code="C303", select=("C",))
+    assert finding.severity == Severity.ERROR
+    assert "retains 9.07 TB today, 302% of 3 nodes x 1 TB: more than its disks hold" in finding.message
+    assert "shorten `retention`" in finding.hint
+    model = api.load_one(str(write("case.msgarch", source)))
+    scene = build_scene(model, (), Loads(consumer_loads(model), broker_loads(model, {})), heat=True)
+    log = next(n for n in scene.nodes if n.name == "log")
+    assert log.heat == "over" and "302% storage" in log.heat_line
+
+
+def test_storage_above_the_headroom_today_is_a_c303_warning(write):
+    (finding,) = findings(write, STORAGE.replace("RATE", "1300/s"), code="C303", select=("C",))
+    assert finding.severity == Severity.WARNING and "above the 75% headroom" in finding.message
+    assert findings(write, STORAGE.replace("RATE", "1000/s"), code="C303", select=("C",)) == []
+
+
+# -- item 18: Erlang C at a constant cost ---------------------------------------------------------
+def test_a_model_of_million_instance_consumers_lints_in_under_a_second():
+    """Ten consumers of 1,000,500 instances at about 600k-1M Erlangs over a 50-year horizon:
+    the warm-started recursion took 50 s of CPU here (about 80 sqrt(A) steps per call)."""
+    import time
+
+    from conftest import ROOT
+
+    path = ROOT / "tests" / "fixtures" / "million-instance-consumers.msgarch"
+    start = time.process_time()
+    report = api.lint([str(path)], Config())
+    assert time.process_time() - start < 1.0
+    assert any(d.code == "C304" for d in report.diagnostics)
+
+
+def test_the_uniform_expansion_agrees_with_the_recursion_where_both_run():
+    from msgarch.analysis import queueing
+
+    def recursion(c, a):
+        b = 1.0
+        for k in range(max(1, int(a - 40 * a ** 0.5)), c + 1):
+            b = a * b / (k + a * b)
+        return b
+
+    for a in (2e4, 1.3e5, 9.99e5):
+        for above in (1, 0.5 * a ** 0.5, 3 * a ** 0.5, 12 * a ** 0.5):
+            c = int(a + above) + 1
+            assert queueing.erlang_b(c, a) == pytest.approx(recursion(c, a), rel=1e-12)
+
+
+# -- item 21: a broken user profile gives E003 alone, with every problem -------------------------
+def test_a_broken_profile_is_one_e003_listing_its_problems_with_the_yaml_hint(write):
+    write("ours.yaml", "priority:\n  support: no\n  levels: ten\ndurable:\n  support: yes\nreplay:\n  support: maybe\n"
+                       "ttl:\n  support: 3\n")
+    path = write("case.msgarch", """
+    broker events : kafka { profile "ours.yaml" }
+    component a
+    component b
+    message M
+    flow a -> b : M { via events  rate 10/s }
+    """)
+    report = api.lint([str(path)], Config())
+    codes = [d.code for d in report.diagnostics]
+    assert codes.count("E003") == 1, codes
+    assert not [d for d in report.diagnostics if "no profile for kind" in d.message]
+    (error,) = [d for d in report.diagnostics if d.code == "E003"]
+    assert "/durable/support" in error.message and "/priority/levels" in error.message
+    assert "more problem" in error.message
+    assert 'quote "yes" and "no" in YAML' in error.hint
+
+
+# -- item 23: diff does not call lint's own fix breaking ---------------------------------------------
+def test_following_b202s_hint_is_a_fix_in_diff_and_resolves_the_lint_error():
+    import textwrap
+
+    from msgarch.cli.diff_cmd import compare
+    from msgarch.diff.changes import Level
+    from msgarch.diff.sources import Loaded
+    from msgarch.model.loader import load_model
+
+    old = """
+    broker bus : rabbitmq
+    component orders
+    component billing
+    message ChargeCard
+    flow orders -> billing : ChargeCard { via bus  delivery exactly-once }
+    """
+    new = old.replace("component billing", "component billing { idempotent }").replace(
+        "exactly-once", "at-least-once")
+
+    def diff(a, b):
+        return compare(Loaded(load_model("old.msgarch", text=textwrap.dedent(a)), "old.msgarch"),
+                       Loaded(load_model("new.msgarch", text=textwrap.dedent(b)), "new.msgarch"), Config())
+
+    result = diff(old, new)
+    assert [d.code for d in result.findings_resolved] == ["B202"]
+    assert result.level is not None and result.level < Level.BREAKING
+    flow = next(c for c in result.changes if c.category == "flow")
+    text = " ".join(r.text for p in flow.properties for r in p.reasons)
+    assert "a fix" in text and "may now be lost" not in text
+    # without the idempotent consumer the guarantee is really weaker: duplicates, nothing lost
+    weaker = diff(old, old.replace("exactly-once", "at-least-once"))
+    flow = next(c for c in weaker.changes if c.category == "flow")
+    assert flow.level == Level.BREAKING
+    assert "duplicated (at-least-once loses nothing)" in " ".join(r.text for p in flow.properties for r in p.reasons)
+
+
+def test_diff_and_lint_agree_on_what_a_broker_lacks():
+    """A need lint calls a caveat (ttl on Kafka, from topic retention) is not "lacked" in diff."""
+    import textwrap
+
+    from msgarch.diff.capability import model_profiles, unmet_needs
+    from msgarch.model.loader import load_model
+
+    model = load_model("m.msgarch", text=textwrap.dedent("""
+    broker events : kafka
+    component a
+    component b
+    message M
+    flow a -> b : M { via events  ttl 10min  priority 3 }
+    """))
+    unmet = unmet_needs(model, model.flows[0], model_profiles(model))
+    assert sorted(unmet) == ["priority:3 priority levels"]

@@ -55,22 +55,28 @@ _CLAUSE_RE = re.compile(r"^\s*(>=|<=|>|<|==|!=)\s*(\d+(?:\.\d+)*)\s*$")
 class ProfileError(Exception):
     """A profile that cannot be used: unreadable, unparsable, or failing the schema (E003)."""
 
-    def __init__(self, path: str, pointer: str, message: str, span: Span | None = None):
+    def __init__(self, path: str, pointer: str, message: str, span: Span | None = None,
+                 more: tuple[tuple[str, str], ...] = (), hint: str = ""):
         self.path = path
         self.pointer = pointer
         self.message = message
         self.span = span
+        self.more = more  # further (pointer, message) problems of the same file; pointer None: a count
+        self.hint = hint
         super().__init__(self.text)
 
     @property
     def text(self) -> str:
-        return f"{self.path}: {self.pointer or '(root)'}: {self.message}"
+        text = f"{self.path}: {self.pointer or '(root)'}: {self.message}"
+        for pointer, message in self.more:
+            text += f"; {message}" if pointer is None else f"; {pointer or '(root)'}: {message}"
+        return text
 
     def __str__(self) -> str:
         return self.text
 
     def to_diagnostic(self, span: Span | None = None) -> Diagnostic:
-        return input_error("E003", self.text, span if span is not None else self.span)
+        return input_error("E003", self.text, span if span is not None else self.span, hint=self.hint)
 
 
 class UnknownKindError(ProfileError, KeyError):
@@ -445,8 +451,15 @@ def _without_required(node: Any) -> Any:
     return node
 
 
+#: Schema problems named one by one in an E003 message; the rest are counted.
+_PROBLEMS_SHOWN = 3
+_YAML_BOOLEAN_HINT = ('quote "yes" and "no" in YAML (`support: "yes"`): bare, YAML 1.1 reads them as '
+                      "the booleans true and false")
+
+
 def validate_profile_data(data: Any, path: str) -> None:
-    """Raise ProfileError naming the JSON pointer of the first schema violation."""
+    """Raise ProfileError naming the JSON pointer of every schema violation (the first few,
+    each at its most specific cause, and a count of the rest)."""
     import jsonschema
 
     full, partial = _validators()
@@ -458,12 +471,17 @@ def validate_profile_data(data: Any, path: str) -> None:
     if not problems:
         return
     problems.sort(key=lambda item: (item[1], list(map(str, item[0].absolute_path)), item[0].message))
-    error, prefix = problems[0]
-    best = jsonschema.exceptions.best_match([error]) or error
-    message = best.message
-    if len(problems) > 1:
-        message += f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
-    raise ProfileError(path, prefix + _json_pointer(best.absolute_path), message)
+    named = []
+    for error, prefix in problems:
+        best = jsonschema.exceptions.best_match([error]) or error
+        named.append((prefix + _json_pointer(best.absolute_path), best.message, best.instance))
+    shown = named[:_PROBLEMS_SHOWN]
+    rest = len(named) - len(shown)
+    (pointer, message, _), more = shown[0], tuple((p, m) for p, m, _ in shown[1:])
+    if rest:
+        more += ((None, f"and {rest} more problem{'s' if rest > 1 else ''}"),)
+    hint = _YAML_BOOLEAN_HINT if any(isinstance(instance, bool) for _, _, instance in named) else ""
+    raise ProfileError(path, pointer, message, more=more, hint=hint)
 
 
 def _read_document(path: str) -> Any:

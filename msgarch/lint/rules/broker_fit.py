@@ -35,7 +35,13 @@ def flow_needs(ctx: LintContext, flow: Flow) -> fit.FlowNeeds:
 
 
 def fit_findings(ctx: LintContext, requirement: str) -> Iterator[Finding]:
-    """Findings for one requirement over every flow whose broker has a profile."""
+    """Findings for one requirement over every flow whose broker has a profile.
+
+    A need that flows inherit from a `kind` gets one finding on the kind's line for every
+    flow it fails alike (same broker, same verdict), with the flows as related locations,
+    instead of one finding per flow at the same line.
+    """
+    by_kind: dict[tuple, list[tuple[Flow, fit.FlowNeeds, fit.Verdict]]] = {}
     for flow in ctx.model.flows:
         if flow.via is None or flow.via not in ctx.model.brokers:
             continue
@@ -46,7 +52,42 @@ def fit_findings(ctx: LintContext, requirement: str) -> Iterator[Finding]:
         verdict = fit.check(requirement, needs, profile)
         if verdict is None or verdict.status == fit.FITS:
             continue
-        yield _finding(ctx, flow, needs, verdict)
+        kind = _inherited_from(ctx, flow, verdict.prop)
+        if kind is None:
+            yield _finding(ctx, flow, needs, verdict)
+        else:
+            by_kind.setdefault((kind.name, flow.via, verdict.status, verdict.need, verdict.reason()), []).append(
+                (flow, needs, verdict))
+    for key in sorted(by_kind):
+        group = by_kind[key]
+        if len(group) == 1:
+            yield _finding(ctx, *group[0])
+        else:
+            yield _kind_finding(ctx, ctx.model.kinds[key[0]], group)
+
+
+def _inherited_from(ctx: LintContext, flow: Flow, prop: str):
+    """The kind a flow's property comes from (its span is the kind's), or None."""
+    kind = ctx.model.kinds.get(flow.kind) if flow.kind else None
+    if kind is None or prop not in kind.prop_spans:
+        return None
+    return kind if flow.prop_spans.get(prop) == kind.prop_spans[prop] else None
+
+
+def _kind_finding(ctx: LintContext, kind, group) -> Finding:
+    """One finding for the flows of a kind that fail one requirement alike."""
+    flow, needs, verdict = group[0]
+    first = _finding(ctx, flow, needs, verdict)
+    ids = [item[0].id for item in group]
+    prefix = f"flow {flow.id} "
+    message = first.message
+    if message.startswith(prefix):
+        message = (f"kind '{kind.name}' ({len(ids)} flows: {', '.join(ids)}) "
+                   + message[len(prefix):])
+    related = first.related + tuple(Related(item[0].span, f"flow {item[0].id} takes `{verdict.prop}` from kind "
+                                                          f"'{kind.name}'") for item in group)
+    return Finding(kind, message, hint=first.hint, prop=verdict.prop, related=related,
+                   severity=first.severity)
 
 
 def _finding(ctx: LintContext, flow: Flow, needs: fit.FlowNeeds, verdict: fit.Verdict) -> Finding:
