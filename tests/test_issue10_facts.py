@@ -356,3 +356,32 @@ def test_diff_and_lint_agree_on_what_a_broker_lacks():
     """))
     unmet = unmet_needs(model, model.flows[0], model_profiles(model))
     assert sorted(unmet) == ["priority:3 priority levels"]
+
+
+# -- items 1, 4, 17: facts that now match their sources -------------------------------------------
+def test_figures_match_their_sources():
+    quorum = load_builtin("rabbitmq-quorum")
+    assert (quorum.latency_p50, quorum.latency_p99) == (0.018, 0.03)  # default flow control, cited benchmark
+    assert load_builtin("kafka").latency_p99 == 0.01 and load_builtin("kafka", "3.9").latency_p99 == 0.005
+    assert load_builtin("mqtt").throughput_per_node is None  # 43k/node divided a burst peak
+    assert "advisory locks" in load_builtin("postgres").fact("throughput").value["conditions"]
+    jetstream = load_builtin("nats-jetstream")
+    assert jetstream.fact("priority").source == "https://docs.nats.io/release-notes/whats_new/whats_new_211"
+    assert "1,048,576 bytes" in load_builtin("nats").fact("max-message").note
+    assert "landing page" in load_builtin("ibm-mq").fact("ordering").uncertain
+
+
+def test_kombu_routing_facts(write):
+    assert load_builtin("celery-sqs").supports("routing.topic") == "partial"
+    redis = load_builtin("celery-redis").fact("routing.topic")
+    assert redis.support == "yes" and not redis.uncertain
+    source = RABBIT_DELAY.replace("rabbitmq", "celery-sqs").replace("delay 2h", "routing topic")
+    (finding,) = findings(write, source, code="B210")
+    assert finding.severity == Severity.INFO and "kept in memory only" in finding.message
+
+
+def test_version_keys_are_current():
+    assert load_builtin("rabbitmq").version is None and load_builtin("rabbitmq").data["assumed-version"] == "4.3"
+    assert load_builtin("redis-streams").data["assumed-version"] == "8.6"
+    assert "IDMP" in load_builtin("redis-streams").fact("delivery").note
+    assert "IDMP" not in load_builtin("redis-streams", "8.2").fact("delivery").note
