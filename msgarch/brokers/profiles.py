@@ -225,7 +225,7 @@ class Profile:
         """
         if not settings:
             return self
-        key = (self.id, self.version, self.origin, id(self.data), _settings_key(settings))
+        key = (self, _settings_key(settings))  # equal profiles (data included) share an entry
         found = _WITH_SETTINGS.get(key)
         if found is not None:
             return found
