@@ -96,10 +96,35 @@ def _element_reasons(pair: Pair) -> list[Reason]:
     return []
 
 
-def _property_changes(pair: Pair) -> list[PropertyChange]:
+def _delivery_fix(pair: Pair, old: Model, new: Model, profiles: tuple[dict, dict]) -> Reason | None:
+    """A weaker `delivery` that trades a guarantee the broker could not give for one it gives,
+    where every consumer is idempotent (B202's own hint): a fix, not a break."""
+    o, n = pair.old, pair.new
+    if o.delivery != "exactly-once" or n.delivery != "at-least-once":
+        return None
+    before, after = unmet_needs(old, o, profiles[0]), unmet_needs(new, n, profiles[1])
+    if before is None or after is None:
+        return None
+    if not any(key.startswith("delivery:") for key in before) or any(key.startswith("delivery:") for key in after):
+        return None
+    consumers = sorted(set(n.consumers))
+    if not all(c in new.components and new.components[c].idempotent for c in consumers):
+        return None
+    return Reason(S, f"delivery exactly-once -> at-least-once: a fix (lint's B202 hint): broker {n.via} could "
+                     f"not give exactly-once and gives at-least-once, and the idempotent "
+                     f"{'consumer' if len(consumers) == 1 else 'consumers'} ({', '.join(consumers)}) make it "
+                     "effectively-once")
+
+
+def _property_changes(pair: Pair, old: Model | None = None, new: Model | None = None,
+                      profiles: tuple[dict, dict] | None = None) -> list[PropertyChange]:
     out = []
     for _attr, name, unit, before, after in pair.props:
-        if pair.category == "flow":
+        fix = (_delivery_fix(pair, old, new, profiles)
+               if pair.category == "flow" and name == "delivery" and profiles is not None else None)
+        if fix is not None:
+            reasons = [fix]
+        elif pair.category == "flow":
             reasons = flow_property(name, before, after, unit, pair.old.pattern, pair.new.pattern,
                                     tuple(pair.new.consumers))
         elif pair.category == "kind":
@@ -236,6 +261,7 @@ def diff_sides(old: Side, new: Side) -> ModelDiff:
     every = pair_elements(old.model, new.model)
     pairs = {(p.category, p.name): p for p in every if p.change != "removed"}  # by NEW name
     work = _Work()
+    profiles = (model_profiles(old.model), model_profiles(new.model))
     declarations = None
     if _has_channels(old.model) or _has_channels(new.model):
         declarations = ChannelChanges(old.model, new.model)
@@ -247,7 +273,7 @@ def diff_sides(old: Side, new: Side) -> ModelDiff:
     for pair in every:
         if declarations is not None and pair.category == "flow" and pair.name in declarations.explained:
             continue  # reported once, on the channel, route or endpoint change that caused it
-        work.add_pair(pair, _property_changes(pair), _element_reasons(pair))
+        work.add_pair(pair, _property_changes(pair, old.model, new.model, profiles), _element_reasons(pair))
     notes: list[str] = []
     _capabilities(work, old.model, new.model, pairs, notes)
     _rate_without_capacity(work, pairs, new)

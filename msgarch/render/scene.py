@@ -217,7 +217,10 @@ def build_scene(model: Model, findings: Iterable[Diagnostic] = (), loads: Loads 
         diagnostics = by_element.get(f"broker {name}", [])
         load = loads.brokers.get(name)
         utilisation = getattr(load, "utilisation", None)
-        level = _heat_level(utilisation, headroom) if heat else None
+        stored = _storage_utilisation(load)
+        # the broker's heat is its busier resource: message throughput or retained storage
+        hottest = max((u for u in (utilisation, stored) if u is not None), default=None)
+        level = _heat_level(hottest, headroom) if heat else None
         shape = broker_model(broker.kind, (broker_models or {}).get(name))
         tip = [f"broker {name}: {broker.kind}" + (f" {broker.version}" if broker.version else ""),
                f"model: {shape}"]
@@ -231,11 +234,14 @@ def build_scene(model: Model, findings: Iterable[Diagnostic] = (), loads: Loads 
                 source = loads.capacity_sources.get(name, "")
                 tip.append(f"capacity: {rate(load.capacity)}" + (f" ({source})" if source else ""))
                 tip.append(f"utilisation at peak: {percent(utilisation)} (headroom {percent(headroom)})")
+            if stored is not None:
+                tip.append(f"storage: {size(load.storage_bytes)} retained, {percent(stored)} of "
+                           f"{load.nodes} x {size(load.storage_capacity_bytes / load.nodes)} (headroom {percent(headroom)})")
         tip += _finding_lines(diagnostics)
         nodes.append(Node(
             id=broker_id(name), element="broker", name=name, shape=shape,
             detail=broker.kind + (f" x{broker.nodes}" if broker.nodes else ""),
-            heat_line=f"{percent(utilisation)} at peak" if heat and utilisation is not None else "",
+            heat_line=_broker_heat_line(utilisation, stored) if heat else "",
             tooltip="\n".join(tip), cluster=membership.get(broker_id(name)),
             heat=level, severity=_worst(diagnostics)))
 
@@ -360,6 +366,22 @@ def _clusters(model: Model, flows: list[Flow], group: str) -> tuple[list[Cluster
 def _consumer_utilisation(load) -> float | None:
     estimate = getattr(load, "estimate", None)
     return None if estimate is None else estimate.utilisation
+
+
+def _storage_utilisation(load) -> float | None:
+    stored, capacity = getattr(load, "storage_bytes", None), getattr(load, "storage_capacity_bytes", None)
+    if not stored or not capacity or not getattr(load, "retained_flows", ()):
+        return None
+    return stored / capacity
+
+
+def _broker_heat_line(utilisation: float | None, stored: float | None) -> str:
+    parts = []
+    if utilisation is not None:
+        parts.append(f"{percent(utilisation)} at peak")
+    if stored is not None:
+        parts.append(f"{percent(stored)} storage")
+    return ", ".join(parts)
 
 
 def _heat_level(utilisation: float | None, headroom: float) -> str | None:
