@@ -3,12 +3,18 @@ group lists them: `msgarch --help` itself is answered from msgarch.cli.main's st
 
 from __future__ import annotations
 
+import gc
 import importlib
 
 import click
 
 from msgarch import __version__
 from msgarch.cli.main import COMMANDS
+
+
+#: Set by msgarch.cli.main.main (a process of its own), never in a long-lived host
+#: such as a test run, where frozen garbage would never be collected.
+FREEZE_AFTER_IMPORT = False
 
 
 class LazyGroup(click.Group):
@@ -20,7 +26,10 @@ class LazyGroup(click.Group):
         if target is None:
             return None
         module, attribute = target.split(":")
-        return getattr(importlib.import_module(module), attribute)
+        command = getattr(importlib.import_module(module), attribute)
+        if FREEZE_AFTER_IMPORT:
+            gc.freeze()  # the command's modules: kept out of the cyclic collector's work
+        return command
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
