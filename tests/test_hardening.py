@@ -595,3 +595,29 @@ def test_pdf_is_byte_identical_in_a_time_zone_away_from_utc(tmp_path):
     assert done.returncode == again.returncode == 0, done.stderr + again.stderr
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
     assert b"D:1970" in (tmp_path / "a.pdf").read_bytes()
+
+
+# -- 10. `msgarch --help` and `--version` import no command ---------------------------------------
+
+def test_static_help_is_what_click_prints():
+    env = {"COLUMNS": "80"}
+    static = msgarch("--help", env=env)
+    assert static.returncode == 0
+    assert msgarch("-h", env=env).stdout == static.stdout
+    clicked = subprocess.run([sys.executable, "-c", "from msgarch.cli.group import cli\n"
+                              "cli.main(['--help'], prog_name='msgarch')"], capture_output=True,
+                             env={**os.environ, "PYTHONPATH": str(ROOT), **env})
+    assert clicked.stdout == static.stdout
+    from msgarch import __version__
+
+    assert msgarch("--version").stdout == f"msgarch, version {__version__}\n".encode()
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_help_and_version_import_neither_click_nor_a_command(flag):
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "msgarch", flag], capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    imported = {line.split("|")[-1].strip() for line in done.stderr.decode().splitlines() if "|" in line}
+    assert "click" not in imported and "lark" not in imported
+    assert not {m for m in imported if m.startswith("msgarch.") and m != "msgarch.cli.main" and m != "msgarch.cli"}

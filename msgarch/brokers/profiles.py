@@ -125,9 +125,18 @@ class Profile:
     data: dict = field(hash=False, repr=False)
     version: str | None = None
     origin: tuple[str, ...] = ()
+    #: path -> Fact, filled as facts are asked for (broker-fit asked 81,862 times on one example)
+    _facts: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     # -- facts ---------------------------------------------------------------------------
     def fact(self, path: str) -> Fact:
+        cached = self._facts.get(path)
+        if cached is not None:
+            return cached
+        self._facts[path] = fact = self._fact(path)
+        return fact
+
+    def _fact(self, path: str) -> Fact:
         value = _lookup(self.data, path)
         if value is _MISSING:
             raise KeyError(f"{self.id} profile has no field {path!r}")

@@ -210,6 +210,15 @@ def _over(delta: CapacityDelta) -> bool:
 
 
 def _capacity_reasons(work: _Work, deltas, new: Model, notes: list[str]) -> None:
+    by_consumer: dict[str, list] = {}
+    by_broker: dict[str, list] = {}
+    if any(_over(delta) for delta in deltas):
+        # indexed once (scanning every flow for every delta was quadratic), in model order
+        for f in new.flows:
+            if new.resolved(f):
+                for consumer in dict.fromkeys(f.consumers):
+                    by_consumer.setdefault(consumer, []).append(f)
+                by_broker.setdefault(f.via, []).append(f)
     for delta in deltas:
         if not _over(delta):
             continue
@@ -218,10 +227,7 @@ def _capacity_reasons(work: _Work, deltas, new: Model, notes: list[str]) -> None
         what = "utilisation at peak" if delta.category == "component" else "load at peak"
         text = (f"{delta.category} {delta.name}: {what} {before} -> {after}, past the "
                 f"{show_percent(delta.headroom_after)} headroom (see capacity)")
-        if delta.category == "component":
-            via = [f for f in new.flows if delta.name in f.consumers and new.resolved(f)]
-        else:
-            via = [f for f in new.flows if f.via == delta.name and new.resolved(f)]
+        via = (by_consumer if delta.category == "component" else by_broker).get(delta.name, [])
         targets = [(delta.category, delta.name)] if work.has(delta.category, delta.name) else []
         targets += [("flow", f.id) for f in via if work.has("flow", f.id)]
         if not targets:

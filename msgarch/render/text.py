@@ -66,9 +66,16 @@ def html_text(text: str) -> str:
     return html.escape(clean(text), quote=True)
 
 
+#: mangle() of every ASCII character, for str.translate.
+_MANGLE_ASCII = {code: chr(code) if chr(code).isalnum() else "__" if code == 0x5F else "_h" if code == 0x2D
+                 else f"_{code:x}_" for code in range(128)}
+
+
 def mangle(name: str) -> str:
     """An injective, identifier-safe spelling of any string: ASCII letters and digits
-    stay, `_` becomes `__`, anything else `_` + hex code + `_`."""
+    stay, `_` becomes `__`, `-` becomes `_h`, anything else `_` + hex code + `_`."""
+    if name.isascii():
+        return name.translate(_MANGLE_ASCII)
     out = []
     for char in name:
         if char.isascii() and char.isalnum():
