@@ -15,17 +15,14 @@ Run: python benchmarks/bench_channels.py [--runs N] [--scale K]
 from __future__ import annotations
 
 import argparse
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.bench_lint import CHILD_ENV  # noqa: E402
+from benchmarks.bench_lint import median_wall  # noqa: E402
 
 
 def channel_model(scale: int = 1) -> str:
@@ -103,16 +100,6 @@ def v1_equivalent(channel_text: str, folder: Path) -> str:
         lines.append(f"flow {flow.producer} -> {', '.join(flow.consumers)} : {flow.message} "
                      f"{{ via {flow.via}  pattern {pattern}  rate {flow.rate:g}/s  delivery at-least-once{partitions} }}")
     return "\n".join(lines) + "\n"
-
-
-def median_wall(command: list[str], runs: int) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False, cwd=ROOT,
-                       env=CHILD_ENV)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -213,6 +213,10 @@ def report(tmp_path_factory):
 @pytest.fixture(scope="module")
 def page(report, tmp_path_factory):
     """The report loaded in a fresh headless Chromium: (devtools, session id)."""
+    yield from open_page(report, tmp_path_factory)
+
+
+def open_page(report: Path, tmp_path_factory):
     browser = DevTools(chromium(), tmp_path_factory.mktemp("chromium-profile"))
     try:
         target = browser.send("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -290,5 +294,37 @@ def test_the_screenshot_is_not_blank(page):
     assert share > 0.02 and colours > 20, (share, colours)
     # The diagram itself, clipped to its box, has drawing in it too.
     diagram = screenshot(page, evaluate(page, f"{BOX}('#diagram svg')"), scale=1)
+    share, colours = ink(*png_pixels(diagram))
+    assert share > 0.02 and colours > 20, (share, colours)
+
+
+# --- a channel model (language v2) ------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def channel_page(tmp_path_factory):
+    """The report of the channel showcase: channels in broker clusters, a channels table."""
+    out = tmp_path_factory.mktemp("channels") / "channels.html"
+    result = subprocess.run([sys.executable, "-m", "msgarch", "render",
+                             str(ROOT / "tests" / "fixtures" / "render" / "channels.msgarch"), "-o", str(out), "--heat"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    yield from open_page(out, tmp_path_factory)
+
+
+def test_a_channel_report_shows_its_channels(channel_page):
+    box = evaluate(channel_page, f"{BOX}('#channels-table')")
+    assert box is not None and box["width"] > 100 and box["rows"] == 10, box
+    ids = set(evaluate(channel_page, "[...document.querySelectorAll('#diagram svg g.node')].map(g => g.id)"))
+    assert {"ch_orders", "ch_billing", "ch_payments", "ch_telemetry", "ch_ticks", "c_checkout"} <= ids
+    clusters = set(evaluate(channel_page, "[...document.querySelectorAll('#diagram svg g.cluster')].map(g => g.id)"))
+    assert {"cluster_broker_bus", "cluster_broker_notify", "cluster_broker_work"} <= clusters
+    edges = set(evaluate(channel_page, "[...document.querySelectorAll('#diagram svg g.edge')].map(g => g.id)"))
+    assert {"p_checkout_to_orders", "rt_orders_to_billing", "dl_billing_to_billing_hfailed",
+            "rt_order_hevents_to_refunds", "d_billing_to_billing_hsvc"} <= edges
+    browser, _ = channel_page
+    evaluate(channel_page, "1")
+    assert console_errors(browser.events) == []
+    diagram = screenshot(channel_page, evaluate(channel_page, f"{BOX}('#diagram svg')"), scale=0.5)
     share, colours = ink(*png_pixels(diagram))
     assert share > 0.02 and colours > 20, (share, colours)

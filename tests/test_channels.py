@@ -454,3 +454,26 @@ def test_a_user_profile_adds_a_channel_type(tmp_path):
     model = load_model(str(path), profile_dirs=(str(profiles),))
     [flow] = [f for f in model.flows if f.derived]
     assert flow.per_partition and flow.partitions == 6
+
+
+def test_processing_time_gives_the_capacity_when_none_is_declared(tmp_path):
+    found = _lint(tmp_path, """
+        broker bus : rabbitmq
+        channel jobs on bus : queue { durable }
+        message Job
+        component web { publishes Job to jobs { rate 40/s } }
+        component worker { instances 2  consumes Job from jobs { processing 100ms max 1s } }
+    """, select=["C301", "C307"])
+    assert [d.code for d in found] == ["C301"]
+    assert "2 x 10/s" in found[0].message and "typical `processing` time" in found[0].hint
+
+
+def test_a_declared_capacity_wins_over_processing(tmp_path):
+    found = _lint(tmp_path, """
+        broker bus : rabbitmq
+        channel jobs on bus : queue { durable }
+        message Job
+        component web { publishes Job to jobs { rate 40/s } }
+        component worker { instances 2  capacity 100/s  consumes Job from jobs { processing 100ms } }
+    """, select=["C301"])
+    assert not found

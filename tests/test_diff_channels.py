@@ -198,7 +198,7 @@ def test_route_removed_is_breaking_for_the_consumers_that_lose_messages():
     element = change(result, "route", "orders->billing")
     assert element.change == "removed" and element.level == B
     assert "billing-svc no longer receives any OrderPaid" in texts(element)
-    assert element.flows == (("checkout->billing-svc:OrderPaid@billing", "removed"),)
+    assert element.flows == (("checkout->billing-svc:OrderPaid@billing", "removed", ()),)
     no_derived_flow_changes(result)
 
 
@@ -351,7 +351,7 @@ def test_a_rate_change_is_reported_on_the_publish_with_the_derived_flow_it_chang
     result = diff_texts(RABBIT, RABBIT.replace("rate 50/s", "rate 60/s"))
     assert [c.category for c in result.changes] == ["endpoint"]
     element = result.changes[0]
-    assert element.flows == (("checkout->billing-svc:OrderPaid@billing", "changed"),)
+    assert element.flows == (("checkout->billing-svc:OrderPaid@billing", "changed", ("rate",)),)
     assert prop(element, "rate").level == S
 
 
@@ -384,7 +384,8 @@ def test_every_format_shows_the_declaration_changes_and_their_flows():
     document = json.loads(json_format.render([result]))
     route = next(c for c in document["diffs"][0]["changes"] if c["category"] == "route")
     assert route["level"] == "breaking"
-    assert route["flows"] == [{"name": "checkout->billing-svc:OrderPaid@billing", "change": "removed"}]
+    assert route["flows"] == [{"name": "checkout->billing-svc:OrderPaid@billing", "change": "removed",
+                               "properties": []}]
 
 
 def test_json_keeps_v1_changes_as_they_were():
@@ -411,3 +412,125 @@ def test_spec_example_removed_and_added_back_mirror(path):
     assert {c.change for c in gone.changes} == {"removed"} and {c.change for c in back.changes} == {"added"}
     no_derived_flow_changes(gone)
     no_derived_flow_changes(back)
+
+
+# --------------------------------------------------------------------------- v1 <-> channels
+
+V1_JOB = """\
+broker bus : rabbitmq { nodes 3 }
+component web
+component worker { instances 2  capacity 100/s }
+message Job { size 1KB }
+flow web -> worker : Job { via bus  rate 10/s  durable  delivery at-least-once }
+"""
+V2_JOB = """\
+broker bus : rabbitmq { nodes 3 }
+component web { publishes Job to jobs { rate 10/s  confirms  persistent } }
+component worker { instances 2  capacity 100/s  consumes Job from jobs { durable  delivery at-least-once } }
+message Job { size 1KB }
+channel jobs on bus : queue { type quorum }
+"""
+
+
+def test_a_v1_flow_rewritten_as_channels_with_the_same_needs_is_safe():
+    result = diff_texts(V1_JOB, V2_JOB)
+    assert result.level == S
+    assert {c.category for c in result.changes} == {"channel", "endpoint"}
+
+
+def test_a_v1_flow_rewritten_as_channels_keeps_its_requirements_compared():
+    result = diff_texts(V1_JOB, V2_JOB.replace("{ durable  delivery", "{ delivery"))
+    element = change(result, "flow", "web->worker:Job@jobs")
+    assert element.previous_name == "web->worker:Job"
+    assert prop(element, "durable").level == B
+
+
+def test_channels_rewritten_as_a_v1_flow_lose_nothing():
+    result = diff_texts(V2_JOB, V1_JOB)
+    assert result.level == R  # the queue deleted: what is still in it is lost
+    assert change(result, "endpoint", "web publishes Job to jobs").level == S
+    assert change(result, "endpoint", "worker consumes Job from jobs").level == S
+
+
+def test_a_finding_on_a_channel_is_matched_by_the_channel_not_by_its_text():
+    """T702's text names the retention; changing the retention does not resolve and reintroduce it."""
+    source = """\
+broker log : kafka { nodes 3 }
+channel payments on log : topic { partitions 3  retention 7d }
+message P { size 1KB }
+component checkout { publishes P to payments { rate 10/s } }
+"""
+    result = diff_texts(source, source.replace("retention 7d", "retention 1d"))
+    assert change(result, "channel", "payments").level == R
+    assert result.findings_introduced == () and result.findings_resolved == ()
+
+
+def test_a_publish_moved_to_another_channel_names_the_consumers_it_no_longer_reaches():
+    old = RABBIT + "channel direct-billing on bus : queue { type quorum }\n"
+    new = old.replace("publishes OrderPaid to orders {", "publishes OrderPaid to direct-billing {")
+    result = diff_texts(old, new)
+    element = change(result, "endpoint", "checkout publishes OrderPaid to direct-billing")
+    assert element.previous_name == "checkout publishes OrderPaid to orders"
+    assert element.level == B and "billing-svc no longer receives any OrderPaid on billing" in texts(element)
+    no_derived_flow_changes(result)
+
+
+def test_a_consume_moved_to_a_channel_nothing_reaches_loses_everything():
+    old = RABBIT + "channel unused on bus : queue { type quorum }\n"
+    new = old.replace("consumes OrderPaid from billing {", "consumes OrderPaid from unused {")
+    element = change(diff_texts(old, new), "endpoint", "billing-svc consumes OrderPaid from unused")
+    assert element.level == B and "loses all its messages" in texts(element)
+
+
+def test_routes_between_two_channels_are_one_element_with_their_keys():
+    """One binding of several removed: the route changes, and the consumer of that key's type
+    loses all its messages of that type (breaking)."""
+    base = """\
+broker bus : rabbitmq { nodes 3 }
+channel events on bus : exchange { type direct  durable }
+channel ordering on bus : queue { type quorum }
+route events -> ordering { key "OrderPaid" }
+route events -> ordering { key "OrderShipped" }
+message OrderPaid { size 1KB }
+message OrderShipped { size 1KB }
+component shop {
+  publishes OrderPaid to events { key "OrderPaid"  rate 5/s }
+  publishes OrderShipped to events { key "OrderShipped"  rate 5/s }
+}
+component ordering-api { consumes OrderPaid, OrderShipped from ordering }
+"""
+    result = diff_texts(base, base.replace('route events -> ordering { key "OrderShipped" }\n', ""))
+    element = change(result, "route", "events->ordering")
+    assert element.change == "changed" and element.level == B
+    assert "binding key OrderShipped removed" in texts(element)
+    assert "ordering-api no longer receives any OrderShipped on ordering" in texts(element)
+    assert element.flows == (("shop->ordering-api:OrderShipped@ordering", "removed", ()),)
+
+
+def test_a_new_publish_names_who_receives_it():
+    new = RABBIT.replace("component checkout {\n", "component checkout {\n"
+                         '  publishes OrderPaid to orders { key "order.us.paid"  rate 5/s }\n')
+    result = diff_texts(RABBIT, new)
+    added = [c for c in result.changes if c.category == "endpoint"]
+    assert [c.change for c in added] == ["added"], [(c.name, c.change) for c in added]
+    assert added[0].level == S and "received by billing-svc" in texts(added[0])
+
+
+# --------------------------------------------------------------------------- --render
+
+
+def test_render_marks_channels_routes_and_endpoints(tmp_path):
+    from msgarch.diff.highlight import highlight
+
+    golden = Path(__file__).resolve().parent / "golden" / "diff"
+    kept: list = []
+    result = compare(Loaded(load_model(str(golden / "channels.old.msgarch")), "old"),
+                     Loaded(load_model(str(golden / "channels.new.msgarch")), "new"), Config(), kept)
+    scene = highlight(kept[0].scene(), kept[1].scene(), result)
+    nodes = {n.id: n.change for n in scene.nodes}
+    edges = {e.id: e.change for e in scene.edges}
+    assert nodes["ch_refunds"] == "added" and nodes["ch_orders"] == "changed"
+    assert edges["rt_orders_to_shipping_removed"] == "removed"  # the route removed, kept dashed
+    assert edges["rt_orders_to_refunds"] == "added"
+    assert edges["d_billing_to_audit"] == "added"
+    assert edges["p_checkout_to_payments"] == "changed"

@@ -1,8 +1,8 @@
 """Hostile text in a model neither breaks nor injects into DOT, Mermaid, SVG or HTML.
 
 Names are identifiers, but the system name, descriptions, owners, zones, versions,
-message schema paths and the file's own path can hold anything: quotes, backslashes,
-markup, Graphviz escapes (\\N, \\G), record and Mermaid syntax, control characters.
+message schema paths, channel addresses, routing keys and filters, and the file's own
+path can hold anything: quotes, backslashes, markup, Graphviz escapes (\\N, \\G), record and Mermaid syntax, control characters.
 """
 
 from __future__ import annotations
@@ -51,16 +51,27 @@ def hostile_source(index: int) -> str:
 system {msgarch_string(h)} {{ headroom 70% }}
 broker bus : rabbitmq {{ nodes 2  version {version}  capacity 1k/s per node }}
 broker log : kafka
+broker rabbit : rabbitmq {{ version {version} }}
+channel ex on rabbit : exchange {{ type topic  address {msgarch_string(nxt)} }}
+channel q on rabbit : queue {{ durable  dead-letter q-dead }}
+channel q-dead on rabbit : queue
+route ex -> q {{ key {msgarch_string(h)} }}
 component alpha {{
   instances 2  capacity 100/s
   zone {msgarch_string(h)}
   owner {msgarch_string(nxt)}
   description {msgarch_string(h)}
+  publishes P to ex {{ key {msgarch_string(h)}  rate 2/s }}
 }}
-component beta {{ capacity 50/s  zone {msgarch_string(nxt)}  description {msgarch_string(nxt)} }}
+component beta {{
+  capacity 50/s  zone {msgarch_string(nxt)}  description {msgarch_string(nxt)}
+  consumes P from q {{ filter {msgarch_string(nxt)} }}
+  consumes P from q-dead
+}}
 component gamma {{ external  owner {msgarch_string(h)}  description {msgarch_string(h + nxt)} }}
 message M {{ size 1KB  schema {msgarch_string(h)} }}
 message N {{ schema {msgarch_string(nxt)} }}
+message P {{ schema {msgarch_string(h)} }}
 flow alpha -> beta : M {{ via bus  rate 20/s  peak 60/s }}
 flow gamma -> alpha, beta : N {{ via log  pattern pubsub  rate 5/s }}
 flow beta -> alpha : M {{ via bus  pattern request-reply  rate 1/s }}
@@ -119,7 +130,13 @@ def test_graphviz_accepts_the_dot_and_the_svg_keeps_the_text_exactly(hostile):
     # Every node made it, and no other.
     nodes = sorted(g.get("id") for g in root.iter(SVG + "g") if g.get("class") == "node"
                    and not g.get("id", "").startswith("legend_"))
-    assert nodes == ["b_bus", "b_log", "c_alpha", "c_beta", "c_gamma"]
+    assert nodes == ["b_bus", "b_log", "c_alpha", "c_beta", "c_gamma", "ch_ex", "ch_q", "ch_q_hdead"]
+    # The channel view's parts keep the text exactly too: the route's key in its
+    # tooltip, the exchange's address in its tooltip, the broker in its cluster's.
+    route = next(e for e in scene.edges if e.role == "route")
+    assert f'key "{clean(h)}"' in groups[route.id].find(SVG + "title").text
+    assert f"address: {clean(repr(nxt))}" in groups["ch_ex"].find(SVG + "title").text
+    assert groups["cluster_broker_rabbit"].find(SVG + "title").text.startswith("broker rabbit: rabbitmq 4.0 ")
 
 
 @needs_dot
@@ -139,10 +156,10 @@ def test_mermaid_keeps_its_structure(hostile):
         rf'^(%%[^\n]*|flowchart TB|end|direction LR|'
         rf'subgraph {ident}\[{quoted}\]|'
         rf'{ident}(\[{quoted}\]|\{{\{{{quoted}\}}\}}|\[\[{quoted}\]\]|\(\[{quoted}\]\)|\[\({quoted}\)\]|'
-        rf'\[/{quoted}\\\]|\[/{quoted}/\])|'
-        rf'{ident} (-->|-\.->|==>)\|{quoted}\| {ident}|{ident} ~~~ {ident}|'
+        rf'\[/{quoted}\\\]|\[/{quoted}/\]|\{{{quoted}\}}|\({quoted}\)|>{quoted}\]|\(\({quoted}\)\))|'
+        rf'{ident} (-->|-\.->|==>)\|{quoted}\| {ident}|{ident} --> {ident}|{ident} ~~~ {ident}|'
         rf'classDef {ident} [^\s]+( [^\s]+)*|class {ident}(,{ident})* {ident}|'
-        rf'linkStyle \d+(,\d+)* [^\s]+)$')
+        rf'linkStyle \d+(,\d+)* [^\s]+( \d+)?)$')
     for line in text.splitlines():
         assert allowed.match(line.strip()), line
     for line in text.splitlines():

@@ -39,6 +39,7 @@ class FlowShare:
     total_order: bool = False  # `ordered` without `by`: one order for the whole flow
     channel: str | None = None  # derived flows: the channel consumed, and its type
     channel_type: str = ""
+    service_s: float | None = None  # the consume's typical `processing` time, when it states one
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,8 @@ def consumer_loads(model: Model, headroom: float | None = None,
     is_per_partition = _broker_test(model, per_partition)
     is_broadcast = _broker_test(model, broadcast)
     shares: dict[str, list[FlowShare]] = {}
+    processing = {(c.component, c.channel, c.message): c.settings["processing"][0]
+                  for c in model.consumes if "processing" in c.settings}
     for flow in _resolved_flows(model):
         everyone = flow.broadcast if flow.broadcast is not None else is_broadcast(flow.via)
         by_partition = flow.per_partition if flow.per_partition is not None else is_per_partition(flow.via)
@@ -249,6 +252,7 @@ def consumer_loads(model: Model, headroom: float | None = None,
                 total_order=flow.ordered and not flow.ordered_by,
                 channel=flow.channel,
                 channel_type=model.channels[flow.channel].type if flow.channel in model.channels else "",
+                service_s=processing.get((name, flow.channel, flow.message)) if flow.derived else None,
             ))
     return {name: _consumer_load(model, name, tuple(shares[name]), limit, is_per_partition)
             for name in sorted(shares)}
@@ -470,6 +474,9 @@ def _consumer_load(model: Model, name: str, shares: tuple[FlowShare, ...], headr
     rate = sum(share.rate for share in shares if share.rate is not None)
     peak = sum(share.peak for share in shares if share.peak is not None)
     capacity = component.capacity if component.capacity and component.capacity > 0 else None
+    from_processing = ""
+    if capacity is None and shares and all(share.service_s for share in shares):
+        capacity, from_processing = _capacity_from_processing(shares)
     instances = max(component.instances, 1)
     estimate = at_rate = None
     if capacity is not None:
@@ -500,6 +507,9 @@ def _consumer_load(model: Model, name: str, shares: tuple[FlowShare, ...], headr
             note = _shared_queue_note(shares, is_per_partition)
             estimate = _with_note(mmc(peak, capacity, instances, headroom), note)
             at_rate = _with_note(mmc(rate, capacity, instances, headroom), note)
+    if from_processing and estimate is not None:
+        estimate = _with_note(estimate, from_processing)
+        at_rate = _with_note(at_rate, from_processing)
     queue = estimate.model if estimate is not None else "none (capacity unknown)"
     return ConsumerLoad(
         model=f"{LOAD_MODEL}; queue: {queue}",
@@ -514,6 +524,20 @@ def _consumer_load(model: Model, name: str, shares: tuple[FlowShare, ...], headr
         estimate=estimate,
         estimate_at_rate=at_rate,
     )
+
+
+def _capacity_from_processing(shares: tuple[FlowShare, ...]) -> tuple[float, str]:
+    """mu = 1 / mean typical `processing` time, weighted by each flow's peak rate (equal
+    weights when no flow has a rate): one message at a time per instance."""
+    weights = [(share.peak or 0.0, share.service_s) for share in shares]
+    total = sum(w for w, _ in weights)
+    if total > 0:
+        mean = sum(w * s for w, s in weights) / total
+    else:
+        mean = sum(s for _, s in weights) / len(weights)
+    how = (f"; mu = 1/{mean * 1000:.4g} ms = {1 / mean:.4g}/s per instance, from the consumes' typical "
+           "`processing` time (no `capacity` declared; one message at a time per instance)")
+    return 1.0 / mean, how
 
 
 def _broadcast_reason(model: Model, shares: tuple[FlowShare, ...]) -> str:

@@ -105,8 +105,9 @@ def diff(sides, base, output_format, fail_on, render_path, config_path, force):
     read from git (HEAD~1:arch.msgarch); includes are read at the same revision.
 
     Every element added, removed or changed is listed with each property before -> after
-    and classified breaking, risky or safe with the reason; lint findings introduced and
-    resolved and capacity deltas follow. Exit codes: 0 nothing at or above --fail-on,
+    and classified breaking, risky or safe with the reason (on channel models: each
+    channel, route, publish and consume, with the derived flows it changes); lint findings
+    introduced and resolved and capacity deltas follow. Exit codes: 0 nothing at or above --fail-on,
     1 otherwise, 2 unusable input.
     """
     from msgarch.lint.config import load_config

@@ -14,6 +14,7 @@ from msgarch.diagnostics import InputError
 FORMATS = {"svg": True, "png": True, "pdf": True, "dot": False, "mmd": False, "html": True}
 LAYOUTS = ("auto", "dot", "neato", "fdp", "sfdp", "circo", "twopi")
 GROUPS = ("zone", "broker", "none")
+VIEWS = ("channels", "logical", "brokers")
 BINARY = ("png", "pdf")
 
 
@@ -30,6 +31,10 @@ BINARY = ("png", "pdf")
                    "headroom, red at 100%).")
 @click.option("--layout", type=click.Choice(LAYOUTS), default="auto", show_default=True,
               help="Graphviz layout engine; auto: dot, or sfdp past 300 nodes or 800 edges.")
+@click.option("--view", type=click.Choice(VIEWS), default=None,
+              help="channels (default): producers -> channels -> consumers (v1 flows via their broker, as "
+                   "before); logical: producer -> consumer only, channels and brokers left out (for "
+                   "large systems); brokers: every flow, derived ones too, via its broker.")
 @click.option("--legend/--no-legend", default=True, show_default=True, help="Draw the legend.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Configuration file, for rule selection and `profiles` directories "
@@ -37,12 +42,13 @@ BINARY = ("png", "pdf")
 @click.option("--force", is_flag=True,
               help="Write OUT even when it is a symbolic link leading out of the working directory "
                    "(an input of the run is never overwritten).")
-def render(path, output, output_format, group, heat, layout, legend, config_path, force):
+def render(path, output, output_format, group, heat, layout, view, legend, config_path, force):
     """Draw the topology of FILE (a .msgarch file, or - for stdin) into OUT.
 
     Formats: .svg .png .pdf (need Graphviz), .dot (Graphviz source), .mmd (Mermaid
-    flowchart), .html (one self-contained page: diagram, findings, load table, legend;
-    needs Graphviz). Findings of `msgarch lint` are drawn on the elements they concern.
+    flowchart), .html (one self-contained page: diagram, findings, channels, load table,
+    legend; needs Graphviz). Findings of `msgarch lint` are drawn on the elements they
+    concern.
     """
     output_format = _format(output, output_format)
     if output == "-" and output_format in BINARY:
@@ -50,16 +56,17 @@ def render(path, output, output_format, group, heat, layout, legend, config_path
     try:
         stdin_text = read_stdin_if_needed([path])
         inputs: list[str] = []
-        scene = build(path, stdin_text, config_path, group=group, heat=heat, inputs=inputs)
+        scene = build(path, stdin_text, config_path, group=group, heat=heat, view=view, inputs=inputs)
     except InputError as error:
         fail_with(error)
     check_output(output, inputs, "render", force)
+    _suggest_logical(scene, view)
     draw_to(output, scene, output_format, "render", layout=layout, legend=legend)
     sys.exit(0)
 
 
 def build(path: str, stdin_text: str | None = None, config_path: str | None = None, *,
-          group: str = "zone", heat: bool = False, inputs: list | None = None):
+          group: str = "zone", heat: bool = False, view: str | None = None, inputs: list | None = None):
     """Load FILE, lint it and size it; return the Scene every format is drawn from
     (``inputs`` receives every file the run read)."""
     from msgarch import api
@@ -67,13 +74,22 @@ def build(path: str, stdin_text: str | None = None, config_path: str | None = No
     from msgarch.render import Loads, build_scene
 
     config = load_config(path if path != "-" else ".", config_path)
-    model = api.load_one(path, stdin_text)
+    model = api.load_one(path, stdin_text, config.profiles)
     if inputs is not None:
         inputs += input_paths([model], config)
     analysis = api.analyse(model, config)
     return build_scene(analysis.model, analysis.findings,
                        Loads(analysis.consumers, analysis.brokers, analysis.capacity_sources),
-                       group=group, heat=heat, broker_models=analysis.broker_models)
+                       group=group, heat=heat, broker_models=analysis.broker_models, view=view)
+
+
+def _suggest_logical(scene, view: str | None) -> None:
+    """A large channel diagram drawn by default: say that the logical view is smaller."""
+    from msgarch.render.dot import is_large
+
+    if view is None and scene.channels and is_large(scene):
+        click.echo(f"msgarch render: note: {len(scene.nodes)} nodes and {len(scene.edges)} lines; "
+                   "`--view logical` draws producer -> consumer only", err=True)
 
 
 def _format(output: str, explicit: str | None) -> str:

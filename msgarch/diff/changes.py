@@ -66,9 +66,9 @@ class ElementChange:
     previous_name: str | None = None  # a flow whose consumer set changed, an endpoint moved: its id before
     old_span: Span | None = field(default=None, compare=False)
     new_span: Span | None = field(default=None, compare=False)
-    # channel, route and endpoint changes: the derived flows they change, (flow id, change), which
-    # are not listed again as flow changes
-    flows: tuple[tuple[str, str], ...] = ()
+    # channel, route and endpoint changes: the derived flows they change, (flow id, change, the
+    # flow properties that differ), which are not listed again as flow changes
+    flows: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
 
     @property
     def level(self) -> Level:

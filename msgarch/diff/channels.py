@@ -225,7 +225,7 @@ class Item:
     after: dict[str, Value] = field(default_factory=dict)
     props: list[PropertyChange] = field(default_factory=list)
     reasons: list[Reason] = field(default_factory=list)
-    flows: list[tuple[str, str]] = field(default_factory=list)  # derived flows it changes: (id, change)
+    flows: list[tuple] = field(default_factory=list)  # derived flows it changes: (id, change, properties)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -283,8 +283,7 @@ def pair_declarations(old: Model, new: Model, old_profiles: Profiles, new_profil
                 continue
         items.append(Item(pair, before, after))
     old_ends, new_ends = _endpoints(old), _endpoints(new)
-    gone = [k for k in old_ends if k not in new_ends]
-    come = [k for k in new_ends if k not in old_ends]
+    kept, gone, come = _pair_same_ids(old_ends, new_ends)
     moved: list[tuple[str, str]] = []
     for k in gone:  # the same component, role and message on another channel: moved
         e = old_ends[k]
@@ -294,7 +293,7 @@ def pair_declarations(old: Model, new: Model, old_profiles: Profiles, new_profil
             moved.append((k, same_n[0]))
     moved_old = {o for o, _ in moved}
     moved_new = {n for _, n in moved}
-    pairs: list[tuple[str | None, str | None]] = [(k, k) for k in old_ends if k in new_ends]
+    pairs: list[tuple[str | None, str | None]] = list(kept)
     pairs += moved + [(k, None) for k in gone if k not in moved_old] + [(None, k) for k in come if k not in moved_new]
     for ko, kn in pairs:
         o = old_ends.get(ko) if ko else None
@@ -302,7 +301,8 @@ def pair_declarations(old: Model, new: Model, old_profiles: Profiles, new_profil
         names = _declared_names(o, n)
         before = _endpoint_values(o, old_profiles, names) if o is not None else {}
         after = _endpoint_values(n, new_profiles, names) if n is not None else {}
-        pair = Pair("endpoint", kn or ko, o, n, previous_name=ko if ko != kn and ko and kn else None)
+        moved_here = o is not None and n is not None and o.channel != n.channel
+        pair = Pair("endpoint", kn or ko, o, n, previous_name=ko if moved_here else None)
         if o is not None and n is not None:
             order = ["channel", "key", "key-by", "kind", *names] + [name for attr, name, _ in KIND_PROPS
                                                                     if attr != "via"]
@@ -313,11 +313,49 @@ def pair_declarations(old: Model, new: Model, old_profiles: Profiles, new_profil
     return items
 
 
+def _canonical(endpoint: Endpoint) -> str:
+    return repr((sorted((k, repr(v)) for k, v in endpoint.settings.items()), endpoint.keys, endpoint.key_by,
+                 endpoint.needs, endpoint.kind))
+
+
+def _pair_same_ids(old_ends: dict[str, Endpoint], new_ends: dict[str, Endpoint]):
+    """(pairs of keys, old keys left, new keys left) for endpoints of the same id; a component
+    that declares the same publish or consume twice has them paired identical ones first, so
+    reordering the two changes nothing."""
+    def groups(ends):
+        out: dict[str, list[str]] = {}
+        for key, endpoint in ends.items():
+            out.setdefault(endpoint.id, []).append(key)
+        return out
+
+    old_groups, new_groups = groups(old_ends), groups(new_ends)
+    kept: list[tuple[str, str]] = []
+    gone: list[str] = []
+    come: list[str] = []
+    for identity in sorted(set(old_groups) | set(new_groups)):
+        o_left, n_left = list(old_groups.get(identity, ())), list(new_groups.get(identity, ()))
+        for ko in list(o_left):
+            twin = next((kn for kn in n_left if _canonical(new_ends[kn]) == _canonical(old_ends[ko])), None)
+            if twin is not None:
+                kept.append((ko, twin))
+                o_left.remove(ko)
+                n_left.remove(twin)
+        k = min(len(o_left), len(n_left))
+        kept += list(zip(o_left[:k], n_left[:k]))
+        gone += o_left[k:]
+        come += n_left[k:]
+    return kept, gone, come
+
+
 def _who(endpoint: Endpoint) -> tuple[str, str, str]:
     return (endpoint.role, endpoint.component, endpoint.message)
 
 
 # ----------------------------------------------------------------------------- sides
+
+
+def _deliveries(flow: Flow) -> set[tuple[str, str, str]]:
+    return {(flow.producer, consumer, flow.message) for consumer in flow.consumers}
 
 
 def publish_id(flow: Flow) -> str:
@@ -343,6 +381,8 @@ class SideFacts:
             for component in dict.fromkeys(flow.consumers):
                 self.receipts.setdefault(consume_id(component, flow.message, flow.channel), {})[
                     publish_id(flow)] = flow
+        # (producer, consumer, message) of every flow, v1 and derived
+        self.deliveries = {d for flow in model.flows for d in _deliveries(flow)}
         # (channel, message) -> publish id -> the channels on the way there
         self.arrivals: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {}
         derivation = model.derivation
@@ -504,9 +544,20 @@ def channel_property(name: str, b: Value | None, a: Value | None, channel: Chann
     return [Reason(S, f"{name} {bt} -> {at}")]
 
 
-def route_property(name: str, b: Value | None, a: Value | None) -> list[Reason]:
+def route_property(name: str, b: Value | None, a: Value | None, route: Route) -> list[Reason]:
     before, after = (b.value if b else None), (a.value if a else None)
     bt, at = show(before, (a or b).unit), show(after, (a or b).unit)
+    if name == "key" and before and after:
+        gone = sorted(set(before) - set(after))
+        came = sorted(set(after) - set(before))
+        parts = []
+        if gone:
+            parts.append(f"binding {_verb(gone, 'key', 'keys')} {', '.join(gone)} removed: what "
+                         f"{_verb(gone, 'it', 'they')} matched no longer reaches {route.target} by this route")
+        if came:
+            parts.append(f"binding {_verb(came, 'key', 'keys')} {', '.join(came)} added: what "
+                         f"{_verb(came, 'it matches', 'they match')} now reaches {route.target}")
+        return [Reason(R, "; ".join(parts))]
     if name in ("key", "filter", "headers", "match"):
         return [Reason(R, f"{'binding key' if name == 'key' else name} {bt} -> {at}: other messages match the "
                           "route")]
@@ -525,9 +576,9 @@ def endpoint_property(name: str, b: Value | None, a: Value | None, endpoint: End
     bt, at = show(before, unit), show(after, unit)
     note = _default_note(a) if a is not None else ""
     if name == "channel":
-        verb = "publishes to" if endpoint.role == "publish" else "consumes from"
-        return [Reason(R, f"now {verb} {at} instead of {bt}: messages still in {bt} "
-                          + ("reach no one new" if endpoint.role == "publish" else "are no longer read by it"))]
+        if endpoint.role == "publish":
+            return [Reason(R, f"now publishes to {at} instead of {bt}: its messages take the routes of {at}")]
+        return [Reason(R, f"now consumes from {at} instead of {bt}: what is still in {bt} is no longer read by it")]
     if name in ("key", "key-by", "headers"):
         what = {"key": "routing key", "key-by": "partition key", "headers": "headers"}[name]
         extra = (": which partition each message goes to changes, so order per key breaks during the change"
@@ -655,7 +706,7 @@ class ChannelChanges:
                 broker = self.new.brokers.get(pair.new.broker) or self.old.brokers.get(pair.old.broker)
                 reasons = channel_property(name, b, a, pair.new, broker.kind if broker else None)
             elif category == "route":
-                reasons = route_property(name, b, a)
+                reasons = route_property(name, b, a, pair.new)
             else:
                 reasons = endpoint_property(name, b, a, pair.new, pair.old)
             item.props.append(PropertyChange(name, before, after, unit, tuple(reasons)))
@@ -667,17 +718,26 @@ class ChannelChanges:
             return Reason(S, f"new channel: {element.type} on {element.broker}")
         if category == "route":
             return Reason(S, f"new route {element.source} -> {element.target}")
-        verb = "publish" if element.role == "publish" else "consume"
-        return Reason(S, f"new {verb}: {element.id}")
+        if element.role == "publish":
+            reached = sorted({c.split(" consumes ")[0] for c, sent in self.new_facts.receipts.items()
+                              if element.id in sent})
+            return Reason(S, f"new publish: {element.id}" + (f", received by {_names(reached)}" if reached
+                                                            else ", which reaches no consumer yet"))
+        return Reason(S, f"new consume: {element.id}")
 
     def _removed(self, category: str, element) -> list[Reason]:
-        old = self.old_facts
+        old, new = self.old_facts, self.new_facts
         if category == "channel":
             publishers = sorted({e.component for e in self.old.publishes if e.channel == element.name})
             consumers = sorted({e.component for e in self.old.consumes if e.channel == element.name})
             routed = [r.id for r in self.old.routes if element.name in (r.source, r.target) and not r.dead_letter]
             if not publishers and not consumers and not routed:
                 return [Reason(S, "channel removed: nothing published to it, consumed from it or routed through it")]
+            through = {d for f in self.old.flows if f.derived and element.name in f.path for d in _deliveries(f)}
+            still_named = any(e.channel == element.name for e in (*self.new.publishes, *self.new.consumes))
+            if through and through <= new.deliveries and not still_named:
+                return [Reason(R, "channel removed: its publishers and consumers still exchange the same messages "
+                                  "by other channels or flows; messages still in it are lost when it is deleted")]
             who = []
             if publishers:
                 who.append(f"its publishers ({_names(publishers)}) lose the channel they send to")
@@ -689,19 +749,26 @@ class ChannelChanges:
         if category == "route":
             return [Reason(S, f"route removed: messages no longer move from {element.source} to {element.target}")]
         if element.role == "publish":
-            reached = sorted({c for c, sent in old.receipts.items() if element.id in sent})
+            reached = sorted({c.split(" consumes ")[0] for c, sent in old.receipts.items() if element.id in sent})
             if not reached:
                 return [Reason(S, "publish removed: it reached no consumer")]
-            comps = [c.split(" consumes ")[0] for c in reached]
-            return [Reason(R, f"publish removed: {_names(comps)} no longer {_verb(comps, 'receives', 'receive')} "
+            lost = [c for c in reached if (element.component, c, element.message) not in new.deliveries]
+            if not lost:
+                return [Reason(S, f"publish removed: {_names(reached)} still {_verb(reached, 'receives', 'receive')} "
+                                  f"{element.message} from {element.component} by another channel or flow")]
+            return [Reason(R, f"publish removed: {_names(lost)} no longer {_verb(lost, 'receives', 'receive')} "
                               f"{element.message} from {element.component}")]
         group = old.group_of(element.component, element.channel, element.message)
         mates = [m for m in group if m != element.component
-                 and consume_id(m, element.message, element.channel) in self.new_facts.endpoints]
+                 and consume_id(m, element.message, element.channel) in new.endpoints]
         if mates:
             return [Reason(R, f"leaves the consumers that share {element.message} on {element.channel}: "
                               f"{_names(mates)} {_verb(mates, 'takes', 'take')} its share: more load on "
                               f"{_verb(mates, 'it', 'them')}")]
+        producers = sorted({p.split(" publishes ")[0] for p in old.receipts.get(element.id, {})})
+        if producers and all((p, element.component, element.message) in new.deliveries for p in producers):
+            return [Reason(S, f"consume removed: {element.component} still receives {element.message} from "
+                              f"{_names(producers)} by another channel or flow")]
         return [Reason(R, f"consume removed: {element.component} no longer receives {element.message} from "
                           f"{element.channel}")]
 
@@ -793,21 +860,26 @@ class ChannelChanges:
         lost: dict[tuple[str, str], dict[str, list[str]]] = {}
         gained: dict[tuple[str, str], dict[str, list[str]]] = {}
         causes: dict[tuple[str, str], Item] = {}
-        for consume in sorted(set(old.receipts) | set(new.receipts)):
-            if consume not in old.endpoints or consume not in new.endpoints:
-                continue  # the consume itself came or went: its own change says so
-            before, after = old.receipts.get(consume, {}), new.receipts.get(consume, {})
+        moved = {i.pair.previous_name: i.pair.name for i in self.items
+                 if i.pair.category == "endpoint" and i.pair.previous_name}
+        pairs = [(c, c) for c in old.endpoints if c in new.endpoints and old.endpoints[c].role == "consume"]
+        pairs += [(o, n) for o, n in moved.items() if old.endpoints[o].role == "consume"]
+        for was, consume in sorted(pairs):
+            # by the publish's NEW id (a publish that moved to another channel is the same publish)
+            before = {moved.get(p, p): f for p, f in old.receipts.get(was, {}).items()}
+            after = new.receipts.get(consume, {})
+            itself = [("endpoint", consume)] if was != consume else []
             for publish in sorted(set(before) - set(after)):
                 if publish not in new.endpoints:
-                    continue  # the publish went or moved: its own change names who loses
-                item = self.cause([before[publish]], [("endpoint", publish)])
+                    continue  # the publish went: its own change names who loses
+                item = self.cause([before[publish]], [("endpoint", publish), *itself])
                 if item is not None:
                     lost.setdefault(item.key, {}).setdefault(consume, []).append(publish)
                     causes[item.key] = item
             for publish in sorted(set(after) - set(before)):
-                if publish not in old.endpoints:
-                    continue
-                item = self.cause([after[publish]], [("endpoint", publish)])
+                if publish not in old.endpoints and publish not in moved.values():
+                    continue  # a new publish: its own change says whom it reaches
+                item = self.cause([after[publish]], [("endpoint", publish), *itself])
                 if item is not None:
                     gained.setdefault(item.key, {}).setdefault(consume, []).append(publish)
                     causes[item.key] = item
@@ -821,7 +893,7 @@ class ChannelChanges:
                 if everything:
                     level = B
                     text = (f"{component} no longer receives any {message} on {channel} (it received it from "
-                            f"{_names(producers)}): it loses all its messages")
+                            f"{_names(producers)}): it loses all its messages of that type")
                 else:
                     level = B if item.pair.category == "route" and item.pair.change == "removed" else R
                     text = f"{component} no longer receives {message} from {_names(producers)} on {channel}"
@@ -844,12 +916,12 @@ class ChannelChanges:
         explains: flow id -> the key of that change, which lists the flow under ``flows``."""
         for pair in flow_pairs:
             flows = [f for f in (pair.old, pair.new) if f is not None]
-            if not any(f.derived for f in flows):
-                continue
+            if not all(f.derived for f in flows):
+                continue  # a v1 flow, or one rewritten as channels: its requirements are compared as a flow's
             item = self.cause(flows, pair=pair)
             if item is not None:
                 self.explained[pair.name] = (*item.key, item.pair.change == "removed")
-                item.flows.append((pair.name, pair.change))
+                item.flows.append((pair.name, pair.change, tuple(p[1] for p in pair.props)))
         return self.explained
 
     def _arrivals(self) -> None:

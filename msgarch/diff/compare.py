@@ -6,7 +6,9 @@ element. A flow is identified by its producer, its set of consumers and its mess
 consumers of a flow, changes nothing. Two flows that differ only in their consumer set
 (same producer and message) are paired when each is the other's unique best match by
 shared consumers: the change then reads as consumers added or removed, not as a flow
-removed and another added. Every rule here is symmetric, so the diff of B to A is the
+removed and another added. A derived flow (language v2) is also identified by its channel
+(``@channel``), and a v1 flow rewritten as channels is paired with the derived flow of the
+same producer, consumers and message when each is the only one on its side. Every rule here is symmetric, so the diff of B to A is the
 mirror of the diff of A to B.
 """
 
@@ -151,7 +153,29 @@ def match_flows(old: Model, new: Model) -> tuple[list[tuple[Flow, Flow]], list[t
     for o, n in reshaped:
         removed.remove(o)
         added.remove(n)
-    return matched, reshaped, removed, added
+    migrated = _pair_migrations(removed, added)
+    for o, n in migrated:
+        removed.remove(o)
+        added.remove(n)
+    return matched + migrated, reshaped, removed, added
+
+
+def _pair_migrations(removed: list[Flow], added: list[Flow]) -> list[tuple[Flow, Flow]]:
+    """A v1 `flow` rewritten as channels (or back): the v1 flow and the derived flow of the same
+    producer, consumer set and message, when each is the only such flow on its side."""
+    def who(flow: Flow) -> tuple:
+        return (flow.producer, tuple(sorted(set(flow.consumers))), flow.message)
+
+    pairs = []
+    for r in removed:
+        candidates = [a for a in added if (a.channel is None) != (r.channel is None) and who(a) == who(r)]
+        back = [x for x in removed if (x.channel is None) == (r.channel is None) and who(x) == who(r)]
+        if len(candidates) == 1 and len(back) == 1:
+            twins = [x for x in added if (x.channel is None) == (candidates[0].channel is None)
+                     and who(x) == who(r)]
+            if len(twins) == 1:
+                pairs.append((r, candidates[0]))
+    return pairs
 
 
 def _flows(old: Model, new: Model) -> list[Pair]:

@@ -66,6 +66,13 @@ def _span_index(model: Model, flow_keys: dict[str, str]) -> dict[Span, list[tupl
             element(f"{category}:{name}", table[name])
             if category == "broker":
                 claim(table[name].kind_span, (f"broker:{name}", "kind"))
+    for name in sorted(model.channels):  # language v2 declarations
+        element(f"channel:{name}", model.channels[name])
+    for route in model.routes:
+        if not route.dead_letter:
+            element(f"route:{route.id}", route)
+    for endpoint in (*model.publishes, *model.consumes):
+        element(f"endpoint:{endpoint.id}", endpoint)
     for flow in model.flows:
         key = flow_keys.get(flow.id, f"flow:{base_id(flow)}")
         claim(flow.span, (key, ""), flow)

@@ -12,6 +12,7 @@ from dataclasses import replace
 
 from msgarch.diff.changes import ModelDiff
 from msgarch.render.scene import broker_id, component_id
+from msgarch.render.text import mangle as _mangle
 
 
 def _flow_edges(scene, flow_id: str) -> list:
@@ -19,6 +20,27 @@ def _flow_edges(scene, flow_id: str) -> list:
 
     key = flow_edge_id(flow_id)
     return [e for e in scene.edges if e.id == key or e.id.startswith(key + "_to_")]
+
+
+def _carrying(scene, flow_id: str) -> list:
+    """The edges of a channel or logical drawing that carry the flow (merged edges list theirs)."""
+    return [e for e in scene.edges if flow_id in getattr(e, "flows", ())]
+
+
+def _declaration_edges(change) -> list[str]:
+    """The edge ids a channel drawing gives a route (``rt_A_to_B``) or an endpoint (a publish
+    ``p_COMPONENT_to_CHANNEL``, a consume ``d_CHANNEL_to_COMPONENT``)."""
+    if change.category == "route":
+        source, _, target = change.name.partition("->")
+        return [f"rt_{_mangle(source)}_to_{_mangle(target)}"]
+    name = change.name.split("#", 1)[0]
+    if " publishes " in name:
+        component, rest = name.split(" publishes ", 1)
+        return [f"p_{_mangle(component)}_to_{_mangle(rest.rsplit(' to ', 1)[-1])}"]
+    if " consumes " in name:
+        component, rest = name.split(" consumes ", 1)
+        return [f"d_{_mangle(rest.rsplit(' from ', 1)[-1])}_to_{_mangle(component)}"]
+    return []
 
 
 def highlight(old_scene, new_scene, diff: ModelDiff):
@@ -48,13 +70,30 @@ def highlight(old_scene, new_scene, diff: ModelDiff):
                 kept = {e.head for e in _flow_edges(new_scene, change.name)}
                 removed_edges += [e for e in _flow_edges(old_scene, change.previous_name)
                                   if e.role == "deliver" and e.head not in kept]
-        elif change.flows:  # a channel, route or endpoint change: the derived flows it changes
-            for flow_id, how in change.flows:
-                if how == "removed":
-                    removed_edges += [e for e in _flow_edges(old_scene, flow_id) if e.id not in new_edge_ids]
+        elif change.category in ("channel", "route", "endpoint"):
+            # the drawing's own node or edge of the declaration (channel views), then the
+            # derived flows it changes (the flow edges of other views)
+            if change.category == "channel":
+                node_id = "ch_" + _mangle(change.name)
+                if change.change == "removed":
+                    removed_nodes += [n for n in old_scene.nodes if n.id == node_id and n.id not in new_node_ids]
                 else:
-                    for edge in _flow_edges(new_scene, flow_id):
-                        edge_change.setdefault(edge.id, how)
+                    node_change[node_id] = change.change
+            else:
+                ids = set(_declaration_edges(change))
+                if change.change == "removed":
+                    removed_edges += [e for e in old_scene.edges if e.id in ids and e.id not in new_edge_ids]
+                else:
+                    for edge in new_scene.edges:
+                        if edge.id in ids:
+                            edge_change[edge.id] = change.change
+            for flow_id, how, _props in change.flows:
+                if how == "removed":
+                    removed_edges += [e for e in _flow_edges(old_scene, flow_id) + _carrying(old_scene, flow_id)
+                                      if e.id not in new_edge_ids and e not in removed_edges]
+                else:
+                    for edge in _flow_edges(new_scene, flow_id) + _carrying(new_scene, flow_id):
+                        edge_change.setdefault(edge.id, "changed" if edge.id in edge_change else how)
         elif change.category == "message" and change.change == "changed":
             for edge in new_scene.edges:
                 if edge.role != "reply" and edge.message == change.name:

@@ -15,7 +15,8 @@
                                     "reasons": [{"level": "breaking", "text": "..."}]}],
                     "old_location": {"path": "...", "line": 3, "column": 1} | null,
                     "new_location": {...} | null,
-                    "flows": [{"name": "p->c:Message@channel", "change": "removed"}]}],
+                    "flows": [{"name": "p->c:Message@channel", "change": "changed",
+                               "properties": ["consumers", "rate"]}]}],
        "findings": {"introduced": [<lint finding>], "resolved": [<lint finding>]},
        "capacity": [{"category": "component|broker", "name": "...", "headroom_before": 0.7,
                      "headroom_after": 0.7, "before": {...} | null, "after": {...} | null}],
@@ -75,7 +76,7 @@ def _change(c) -> dict:
         "old_location": _location(c.old_span), "new_location": _location(c.new_span),
     }
     if c.category in _DECLARATIONS:
-        out["flows"] = [{"name": name, "change": how} for name, how in c.flows]
+        out["flows"] = [{"name": name, "change": how, "properties": list(props)} for name, how, props in c.flows]
     return out
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from msgarch.diff.changes import ElementChange, Level, ModelDiff, verdict
 from msgarch.diff.text import (
-    capacity_models, counts_sentence, figures_text, findings_sentence, location, model_refs,
+    capacity_models, counts_sentence, figures_text, findings_sentence, flow_change, location, model_refs,
 )
 from msgarch.diff.values import show
 
@@ -60,7 +60,8 @@ def _details(change: ElementChange) -> list[str]:
     if change.reasons:
         out.append("")
     if change.flows:
-        out += [f"- derived flow {code(flow_id)}: {how}" for flow_id, how in change.flows] + [""]
+        out += [f"- derived flow {code(flow_id)}: {cell(flow_change(how, props))}"
+                for flow_id, how, props in change.flows] + [""]
     if change.properties:
         out += ["| property | before | after | level | why |", "| --- | --- | --- | --- | --- |"]
         for prop in change.properties:

@@ -36,6 +36,11 @@ def element_title(change: ElementChange) -> str:
     return title
 
 
+def flow_change(how: str, props) -> str:
+    """"changed (consumers, rate)": a derived flow's change, with what differs in it."""
+    return f"{how} ({', '.join(props)})" if how == "changed" and props else how
+
+
 def location(d: Diagnostic) -> str:
     return "model" if d.span is None else f"{d.span.path}:{d.span.line}:{d.span.column}"
 
@@ -90,8 +95,8 @@ def render_one(diff: ModelDiff, colour: bool = False) -> list[str]:
             out.append(f"  {prop.name}: {show(prop.before, prop.unit)} -> {show(prop.after, prop.unit)}")
             for reason in prop.reasons:
                 out.append(f"      {tag(reason.level)} {reason.text}")
-        for flow_id, how in change.flows:
-            out.append(f"  derived flow {flow_id}: {how}")
+        for flow_id, how, props in change.flows:
+            out.append(f"  derived flow {flow_id}: {flow_change(how, props)}")
     if diff.findings_introduced or diff.findings_resolved:
         out.append("")
         out.append(style("lint findings", bold=True))

@@ -95,7 +95,7 @@ def build(model: Model, profile_of: Callable[[str], Any | None]) -> dict:
         partitioned=", ".join(dict.fromkeys(partitioned)) or "none in this model")
     if broadcasting:
         queue_model += BROADCAST_MODEL.format(broadcast=", ".join(dict.fromkeys(broadcasting)))
-    return {
+    data = {
         "plan": {
             "system": system.name,
             "file": model.root,
@@ -122,6 +122,13 @@ def build(model: Model, profile_of: Callable[[str], Any | None]) -> dict:
             "flows_unresolved": [flow.id for flow in model.flows if not model.resolved(flow)],
         },
     }
+    if model.channels:
+        # language v2: per channel its broker, type, settings, routes, publishes and
+        # consumes, with the rates derivation gives (today's, at the declared rates)
+        from msgarch.plan.channels import channel_rows
+
+        data["channels"] = channel_rows(model)
+    return data
 
 
 def _component_years(projection: ConsumerProjection) -> list[dict]:
@@ -394,6 +401,68 @@ def _table(header: list[str], rows: list[list[str]], numeric: set[int]) -> list[
     return [line(header), line(["-" * width for width in widths])] + [line(row) for row in rows]
 
 
+def _channel_rate(entry: dict) -> str:
+    from msgarch.render.text import rate  # as rates are written: 20/h, 250k/min
+
+    value, peak = entry.get("rate_per_s"), entry.get("peak_per_s")
+    if value is not None and peak is not None and peak != value:
+        text = f"{rate(value)}, peak {rate(peak)}"
+    elif value is not None:
+        text = rate(value)
+    elif peak is not None:
+        text = f"peak {rate(peak)}"
+    else:
+        text = ""
+    if entry.get("without_rate"):
+        text = (text + " + " if text else "") + f"{entry['without_rate']} without a rate"
+    return text
+
+
+def _publish_text(p: dict) -> str:
+    key = (" key " + " ".join(f'"{k}"' for k in p["keys"]) if p["keys"]
+           else f" key by {p['key_by']}" if p["key_by"] else "")
+    figure = _channel_rate(p)
+    return (f"{p['component']} publishes {p['message']}{key}" + (f", {figure}" if figure else "")
+            + (f" ({', '.join(p['settings_written'])})" if p["settings_written"] else ""))
+
+
+def _consume_text(c: dict) -> str:
+    figure = _channel_rate(c)
+    return (f"{c['component']} consumes {c['message']}" + (f" (group {c['group']})" if c["group"] else "")
+            + (f", receives {figure}" + (" per instance" if c["per_instance"] else "") if figure
+               else ", nothing derived reaches it")
+            + (f" ({', '.join(c['settings_written'])})" if c["settings_written"] else ""))
+
+
+def _route_texts(row: dict) -> list[str]:
+    out = [f"-> {r['to']}: {r['match']}" + (f", {_channel_rate(r)}" if _channel_rate(r) else "")
+           for r in row["routes_out"]]
+    out += [f"<- {r['from']}: {r['match']}" + (f", {_channel_rate(r)}" if _channel_rate(r) else "")
+            for r in row["routes_in"]]
+    return out
+
+
+def _channel_head(row: dict) -> str:
+    kind = f" ({row['broker_kind']})" if row["broker_kind"] else ""
+    settings = f" {{ {'  '.join(row['settings_written'])} }}" if row["settings_written"] else ""
+    into = _channel_rate(row["into"])
+    return (f"{row['channel']} on {row['broker']}{kind}: {row['type']}{settings}"
+            + (f"; {row['delivery_means']}" if row["delivery_means"] else "")
+            + (f"; in {into}" if into else ""))
+
+
+def _channel_lines(row: dict) -> list[str]:
+    lines = [f"in:  {_publish_text(p)}" for p in row["publishes"]]
+    lines += [f"route {text}" for text in _route_texts(row)]
+    lines += [f"out: {_consume_text(c)}" for c in row["consumes"]]
+    lines += [f"dropped: {text}" for text in row["dropped"]]
+    return lines
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
 def render_text(data: dict) -> str:
     plan = data["plan"]
     out = [_title(data), _basis(data), ""]
@@ -414,6 +483,15 @@ def render_text(data: dict) -> str:
                       numeric={2, 3, 4, 5, 6, 7, 8})
     else:
         out.append("  none carries a flow")
+    if data.get("channels"):
+        out.append("")
+        out.append("Channels (today's rates, derived from the publishes through the routes)")
+        for row in data["channels"]:
+            out += textwrap.wrap(_channel_head(row), width=100, initial_indent="  ", subsequent_indent="      ",
+                                 break_on_hyphens=False)
+            for line in _channel_lines(row):
+                out += textwrap.wrap(line, width=100, initial_indent="    ", subsequent_indent="        ",
+                                     break_on_hyphens=False)
     out.append("")
     out.append(f"Runway: the first year each resource is at or over the "
                f"{fig.percent(plan['headroom'])} headroom")
@@ -460,6 +538,19 @@ def render_markdown(data: dict) -> str:
                          numeric={2, 3, 4, 5, 6, 7, 8})
     else:
         out.append("None carries a flow.")
+    if data.get("channels"):
+        out += ["", "## Channels", "", "Today's rates, derived from the publishes through the routes.", "",
+                "| channel | broker | type | settings | publishes into it | routes | consumes from it | in |",
+                "| --- | --- | --- | --- | --- | --- | --- | ---: |"]
+        for row in data["channels"]:
+            kind = f" ({row['broker_kind']})" if row["broker_kind"] else ""
+            cells = [f"`{row['channel']}`", row["broker"] + kind, row["type"],
+                     "<br>".join(row["settings_written"]) or "-",
+                     "<br>".join(_publish_text(p) for p in row["publishes"]) or "-",
+                     "<br>".join(_route_texts(row)) or "-",
+                     "<br>".join(_consume_text(c) for c in row["consumes"]) or "-",
+                     _channel_rate(row["into"]) or "-"]
+            out.append("| " + " | ".join(_md_cell(cell) for cell in cells) + " |")
     out += ["", "## Runway", "",
             f"The first year each resource is at or over the {fig.percent(plan['headroom'])} headroom.", ""]
     out += [f"- {_md_escape(_runway_line(e, plan['headroom'], plan['horizon']))}" for e in data["runway"]]

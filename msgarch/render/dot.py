@@ -29,7 +29,12 @@ HEAT_FILL = {"ok": "#c8e6c9", "hot": "#ffe08a", "over": "#f4a3a3"}
 SEVERITY_INK = {"error": "#c62828", "warning": "#e08600"}
 #: `msgarch diff --render`: added green, removed red (and dashed), changed amber.
 CHANGE_INK = {"added": "#2e7d32", "removed": "#c62828", "changed": "#ef8f00"}
-CLUSTER_FILL = {"zone": "#f4f6f8", "broker": "#f1f4fb", "external": "#fafafa"}
+CLUSTER_FILL = {"zone": "#f4f6f8", "broker": "#f1f4fb", "external": "#fafafa", "channels": "#f1f4fb"}
+#: Channel nodes: the broker's blue, a shade lighter; routes in the broker's ink,
+#: dead-letter routes dashed in brown.
+CHANNEL_FILL = "#e8eefa"
+ROUTE_INK = "#2b4f81"
+DEAD_LETTER_INK = "#8d6e63"
 
 #: Node shape and style by scene shape (``log`` is drawn as an HTML table).
 SHAPES = {
@@ -40,6 +45,10 @@ SHAPES = {
     "database": ("cylinder", "filled"),
     "managed-service": ("trapezium", "filled"),
     "task-layer": ("parallelogram", "filled"),
+    # channels (``topic`` and ``queue`` are drawn as HTML tables)
+    "exchange": ("diamond", "filled"),
+    "subject": ("cds", "filled"),
+    "socket": ("octagon", "filled"),
 }
 
 #: Edge style by pattern and role: (style, arrowhead, penwidth).
@@ -48,14 +57,20 @@ EDGE_STYLES = {
     "pubsub": ("dashed", "vee", "1.2"),
     "request-reply": ("bold", "normal", "2"),
     "reply": ("dotted", "onormal", "1.2"),
+    "route": ("solid", "normal", "1.2"),
+    "dead-letter": ("dashed", "empty", "1.2"),
 }
 
 PATTERN_NAMES = {"queue": "queue", "pubsub": "pub/sub", "request-reply": "request-reply",
-                 "reply": "reply"}
+                 "reply": "reply", "route": "route (binding, subscription)", "dead-letter": "dead-letter"}
 MODEL_NAMES = {"component": "component x instances", "external": "external component",
                "broker": "broker", "log": "log (Kafka-like)", "brokerless": "brokerless",
                "database": "database", "managed-service": "managed service",
-               "task-layer": "task layer"}
+               "task-layer": "task layer", "exchange": "exchange", "queue": "queue",
+               "topic": "topic / stream", "subject": "subject", "socket": "socket"}
+#: The small line of a channel's legend sample.
+CHANNEL_SAMPLES = {"exchange": "routes only", "queue": "competing consumers", "topic": "a copy per group",
+                   "subject": "a copy per subscriber", "socket": "ZeroMQ"}
 
 
 def is_large(scene: Scene) -> bool:
@@ -160,10 +175,24 @@ def _graph_attributes(scene: Scene, layout: str, large: bool) -> list[str]:
             f'arrowsize=0.8];']
 
 
+def cluster_caption(cluster: Cluster) -> str:
+    return {"zone": "zone ", "broker": "on broker ", "channels": "broker "}.get(cluster.kind, "") + cluster.label
+
+
 def _cluster(cluster: Cluster, nodes: tuple[Node, ...], scene: Scene) -> list[str]:
     style = "dashed,rounded" if cluster.kind == "external" else "rounded,filled"
-    caption = ("zone " if cluster.kind == "zone" else
-               "on broker " if cluster.kind == "broker" else "") + cluster.label
+    caption = cluster_caption(cluster)
+    if cluster.kind == "channels":
+        ink = SEVERITY_INK.get(cluster.severity or "", "#90a4ae")
+        fill = HEAT_FILL.get(cluster.heat or "", CLUSTER_FILL["channels"])
+        width = ", penwidth=3" if cluster.severity else ""
+        lines = [f'  subgraph "{cluster.id}" {{',
+                 f'    graph [id="{cluster.id}", label=<<B>{dot_html(caption)}</B>>, labeljust=l, fontsize=11, '
+                 f'style="{style}", color="{ink}"{width}, fillcolor="{fill}", '
+                 f'tooltip="{dot_string(cluster.tooltip or caption)}"];']
+        lines += ["    " + _node(node) for node in nodes]
+        lines.append("  }")
+        return lines
     lines = [f'  subgraph "{cluster.id}" {{',
              f'    graph [id="{cluster.id}", label=<<I>{dot_html(caption)}</I>>, labeljust=l, fontsize=11, '
              f'style="{style}", color="#b0bec5", fillcolor="{CLUSTER_FILL[cluster.kind]}", '
@@ -175,25 +204,28 @@ def _cluster(cluster: Cluster, nodes: tuple[Node, ...], scene: Scene) -> list[st
 
 def _node(node: Node) -> str:
     fill = HEAT_FILL.get(node.heat or "", EXTERNAL_FILL if node.shape == "external" else
-                         COMPONENT_FILL if node.element == "component" else BROKER_FILL)
-    ink = SEVERITY_INK.get(node.severity or "", BROKER_INK if node.element == "broker" else INK)
+                         COMPONENT_FILL if node.element == "component" else
+                         CHANNEL_FILL if node.element == "channel" else BROKER_FILL)
+    ink = SEVERITY_INK.get(node.severity or "", INK if node.element == "component" else BROKER_INK)
     width = "3" if node.severity else "1.2"
     if node.change:
         ink, width = CHANGE_INK[node.change], "3"
     attrs = {"id": node.id, "tooltip": f'"{dot_string(node.tooltip)}"'}
     name = f"<B>{dot_html(node.name)}</B>"
-    small = [dot_html(node.detail)] if node.element == "broker" else []
+    small = [dot_html(node.detail)] if node.element != "component" else []
     if node.heat_line:
         small.append(dot_html(node.heat_line))
-    if node.shape == "log":
+    if node.shape == "log" or (node.element == "channel" and node.shape == "topic"):
         attrs.update(shape="plain", label=_log_label(name, small, fill, ink, width))
+    elif node.element == "channel" and node.shape == "queue":
+        attrs.update(shape="plain", label=_queue_label(name, small, fill, ink, width))
     else:
         shape, style = SHAPES[node.shape]
         if node.change == "removed" and "dashed" not in style:
             style += ",dashed"
         # One font per line: browsers measure text differently from Graphviz, and a
         # bold run followed by a regular one on the same line can then overlap.
-        head = name if node.element == "broker" else f"<B>{dot_html(node.name + ' ' + node.detail)}</B>"
+        head = name if node.element != "component" else f"<B>{dot_html(node.name + ' ' + node.detail)}</B>"
         label = head + "".join(f'<BR/><FONT POINT-SIZE="9">{line}</FONT>' for line in small)
         attrs.update(shape=shape, style=f'"{style}"', fillcolor=f'"{fill}"', color=f'"{ink}"',
                      penwidth=width, label=f"<{label}>")
@@ -214,7 +246,20 @@ def _log_label(name: str, small: list[str], fill: str, ink: str, width: str) -> 
             f'CELLSPACING="0" COLOR="{ink}"><TR>{segments}</TR></TABLE></TD></TR></TABLE>>')
 
 
+def _queue_label(name: str, small: list[str], fill: str, ink: str, width: str) -> str:
+    """A queue: its name beside a row of waiting messages, the queue of the AMQP pictures."""
+    text = name + "".join(f'<BR/><FONT POINT-SIZE="9">{line}</FONT>' for line in small)
+    border = "3" if width != "1.2" else "1"
+    slots = "".join('<TD WIDTH="8" HEIGHT="18" BGCOLOR="white"></TD>' for _ in range(4))
+    return (f'<<TABLE BORDER="{border}" COLOR="{ink}" CELLBORDER="0" CELLSPACING="0" '
+            f'CELLPADDING="3" BGCOLOR="{fill}">'
+            f'<TR><TD CELLPADDING="4">{text}</TD><TD CELLPADDING="3"><TABLE BORDER="0" CELLBORDER="1" '
+            f'CELLSPACING="0" COLOR="{ink}"><TR>{slots}</TR></TABLE></TD></TR></TABLE>>')
+
+
 def _edge(edge: Edge, large: bool) -> str:
+    if edge.role in ("publish", "consume", "route", "dead-letter", "link"):
+        return _channel_edge(edge, large)
     style, arrowhead, width = EDGE_STYLES["reply" if edge.role == "reply" else edge.pattern]
     attrs = {"id": edge.id, "style": style, "arrowhead": arrowhead, "penwidth": width,
              "tooltip": f'"{dot_string(edge.tooltip)}"'}
@@ -239,12 +284,63 @@ def _edge(edge: Edge, large: bool) -> str:
     return f'"{edge.tail}" -> "{edge.head}" [{_attributes(attrs)}];'
 
 
+def _channel_edge(edge: Edge, large: bool) -> str:
+    """The lines of the channel and logical views: publishes and consumes styled by the
+    pattern of the flows they carry, routes solid in the broker's ink, dead-letter
+    routes dashed."""
+    kind = edge.role if edge.role in ("route", "dead-letter") else edge.pattern
+    style, arrowhead, width = EDGE_STYLES[kind]
+    attrs = {"id": edge.id, "style": style, "arrowhead": arrowhead, "penwidth": width,
+             "tooltip": f'"{dot_string(edge.tooltip)}"'}
+    if edge.role == "route":
+        attrs["color"] = f'"{ROUTE_INK}"'
+    elif edge.role == "dead-letter":
+        attrs["color"] = f'"{DEAD_LETTER_INK}"'
+    if edge.severity:
+        attrs["color"] = f'"{SEVERITY_INK[edge.severity]}"'
+        attrs["penwidth"] = "2.5"
+    if edge.change:
+        attrs["color"] = f'"{CHANGE_INK[edge.change]}"'
+        attrs["penwidth"] = "2.5"
+        if edge.change == "removed":
+            attrs["style"] = "dashed"
+    if not large:
+        rate_line = f"<BR/>{dot_html(edge.rate_label)}" if edge.rate_label else ""
+        if edge.role in ("publish", "link"):
+            attrs["label"] = f"<{dot_html(edge.message)}{rate_line}>"
+        elif edge.role == "consume":
+            attrs["label"] = f'<<FONT COLOR="#607d8b">{dot_html(edge.message)}{rate_line}</FONT>>'
+        elif edge.role == "route":
+            text = f"<I>{dot_html(edge.message)}</I>" if edge.message else ""
+            rate_text = (("<BR/>" if text else "") + dot_html(edge.rate_label)) if edge.rate_label else ""
+            if text or rate_text:
+                attrs["label"] = f'<<FONT COLOR="{ROUTE_INK}">{text}{rate_text}</FONT>>'
+        else:
+            attrs["label"] = f'<<FONT COLOR="{DEAD_LETTER_INK}"><I>dead-letter</I></FONT>>'
+    return f'"{edge.tail}" -> "{edge.head}" [{_attributes(attrs)}];'
+
+
 def _attributes(attrs: dict[str, str]) -> str:
     return ", ".join(f"{key}={value}" for key, value in attrs.items())
 
 
 def _legend_shapes(scene: Scene) -> list[str]:
-    return ["component"] + (["external"] if scene.has_external else []) + list(scene.broker_models)
+    return (["component"] + (["external"] if scene.has_external else []) + list(scene.broker_models)
+            + [f"channel-{shape}" for shape in scene.channel_shapes])
+
+
+def legend_sample(shape: str, node_id: str, tooltip: bool = True) -> Node:
+    """The sample node of a legend entry (``channel-queue``: a channel shape)."""
+    if shape.startswith("channel-"):
+        kind = shape[len("channel-"):]
+        return Node(id=node_id, element="channel", name=MODEL_NAMES[kind], shape=kind,
+                    detail=CHANNEL_SAMPLES[kind], heat_line="", tooltip=MODEL_NAMES[kind] if tooltip else "",
+                    cluster=None, heat=None, severity=None)
+    is_component = shape in ("component", "external")
+    return Node(id=node_id, element="component" if is_component else "broker",
+                name=MODEL_NAMES[shape].replace(" x instances", ""), shape=shape,
+                detail="x instances" if is_component else "kind x nodes", heat_line="",
+                tooltip=MODEL_NAMES[shape] if tooltip else "", cluster=None, heat=None, severity=None)
 
 
 def _legend_first_row(scene: Scene) -> list[str]:
@@ -265,23 +361,20 @@ def _legend(scene: Scene, framed: bool = True) -> list[str]:
     for shape in shapes:
         node_id = f"legend_{shape.replace('-', '_')}"
         first_row.append(node_id)
-        is_component = shape in ("component", "external")
-        sample = Node(id=node_id, element="component" if is_component else "broker",
-                      name=MODEL_NAMES[shape].replace(" x instances", ""), shape=shape,
-                      detail="x instances" if is_component else "kind x nodes", heat_line="",
-                      tooltip=MODEL_NAMES[shape], cluster=None, heat=None, severity=None)
-        lines.append(indent + _node(sample))
+        lines.append(indent + _node(legend_sample(shape, node_id)))
     second_row: list[str] = []
     sample_edges = {}
     patterns = list(scene.patterns) or ["queue"]
-    if "request-reply" in patterns:
+    if scene.has_replies:
         patterns.append("reply")
+    patterns += list(scene.route_roles)
     for pattern in patterns:
         key = pattern.replace("-", "_")
         style, arrowhead, width = EDGE_STYLES[pattern]
         tail, head = f"legend_{key}_from", f"legend_{key}_to"
         second_row += [tail, head]
-        colour = ', color="#90a4ae"' if pattern == "reply" else ""
+        colour = {"reply": ', color="#90a4ae"', "route": f', color="{ROUTE_INK}"',
+                  "dead-letter": f', color="{DEAD_LETTER_INK}"'}.get(pattern, "")
         lines.append(f'{indent}"{tail}" [id={tail}, shape=point, width=0.06, tooltip="{pattern}"];')
         lines.append(f'{indent}"{head}" [id={head}, shape=plaintext, fontsize=10, margin="0.08,0", '
                      f'label=<{PATTERN_NAMES[pattern]}>, tooltip="{pattern}"];')

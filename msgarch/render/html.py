@@ -7,6 +7,8 @@ of model text goes through ``html_text``; the SVGs come from ``svg.finish_svg``.
 
 from __future__ import annotations
 
+from typing import Any, Mapping
+
 from msgarch.render.scene import Scene
 from msgarch.render.text import html_text, percent, rate
 
@@ -39,6 +41,9 @@ code { font-family: "DejaVu Sans Mono", Menlo, Consolas, monospace; font-size: 0
 """.strip()
 
 DASH = "\u2014"
+VIEW_NAMES = {"channels": "producers \u2192 channels \u2192 consumers",
+              "logical": "logical (producer \u2192 consumer; channels and brokers left out)",
+              "brokers": "producer \u2192 broker \u2192 consumer"}
 STATUS = {"ok": "within headroom", "hot": "above headroom", "over": "overloaded"}
 
 
@@ -48,6 +53,14 @@ def to_html(scene: Scene, diagram_svg: str, legend_svg: str = "") -> str:
     components = sum(1 for n in scene.nodes if n.element == "component")
     brokers = sum(1 for n in scene.nodes if n.element == "broker")
     flows = sum(1 for e in scene.edges if e.role == "produce")
+    counts = scene.counts
+    if counts:
+        summary = (f"{counts['components']} components, {counts['brokers']} brokers, "
+                   f"{counts['channels']} channels, {counts['routes']} routes, {counts['publishes']} publishes, "
+                   f"{counts['consumes']} consumes; {counts['flows']} flows resolved "
+                   f"({counts['derived']} derived from the channels)")
+    else:
+        summary = f"{components} components, {brokers} brokers, {flows} flows resolved"
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en">',
@@ -62,9 +75,9 @@ def to_html(scene: Scene, diagram_svg: str, legend_svg: str = "") -> str:
         "<body>",
         "<header>",
         f"<h1>{html_text(scene.title)}</h1>",
-        f'<p class="meta">From <code>{html_text(scene.root)}</code>: {components} components, '
-        f"{brokers} brokers, {flows} flows resolved. Hover an element of the diagram for its "
-        "details and the codes of its findings.</p>",
+        f'<p class="meta">From <code>{html_text(scene.root)}</code>: {summary}. Hover an element of the '
+        "diagram for its details and the codes of its findings."
+        + (f" View: {html_text(VIEW_NAMES.get(scene.view, scene.view))}." if counts else "") + "</p>",
         "</header>",
         '<section id="diagram">',
         "<h2>Topology</h2>",
@@ -74,6 +87,7 @@ def to_html(scene: Scene, diagram_svg: str, legend_svg: str = "") -> str:
         f"<h2>Findings ({len(scene.findings)})</h2>",
         *_findings_table(scene),
         "</section>",
+        *_channels_section(scene),
         '<section id="capacity">',
         "<h2>Load and capacity at peak</h2>",
         *_capacity_tables(scene),
@@ -107,6 +121,67 @@ def _findings_table(scene: Scene) -> list[str]:
             "<thead><tr><th>Severity</th><th>Rule</th><th>Element</th><th>Message</th>"
             "<th>Where</th></tr></thead>",
             "<tbody>", *rows, "</tbody>", "</table>"]
+
+
+def _rates(entry: Mapping[str, Any]) -> str:
+    value, peak = entry.get("rate_per_s"), entry.get("peak_per_s")
+    text = ""
+    if value is not None and peak is not None and peak != value:
+        text = f"{rate(value)}, peak {rate(peak)}"
+    elif value is not None or peak is not None:
+        text = rate(value if value is not None else peak) if value is not None else f"peak {rate(peak)}"
+    if entry.get("without_rate"):
+        text = (text + " + " if text else "") + f"{entry['without_rate']} without a rate"
+    return text
+
+
+def _cell_lines(lines: list[str]) -> str:
+    return "<br>".join(html_text(line) for line in lines) or DASH
+
+
+def _channels_section(scene: Scene) -> list[str]:
+    """Per channel: broker, type, settings, routes, publishes into it, consumes out of it,
+    and the rates derivation gives."""
+    if not scene.channels:
+        return []
+    rows = []
+    for row in scene.channels:
+        publishes = []
+        for p in row["publishes"]:
+            key = (" key " + " ".join(f'"{k}"' for k in p["keys"]) if p["keys"]
+                   else f" key by {p['key_by']}" if p["key_by"] else "")
+            figure = _rates(p)
+            publishes.append(f"{p['component']}: {p['message']}{key}" + (f", {figure}" if figure else "")
+                             + (f" ({', '.join(p['settings_written'])})" if p["settings_written"] else ""))
+        routes = [f"\u2192 {r['to']}: {r['match']}" + (f", {_rates(r)}" if _rates(r) else "")
+                  for r in row["routes_out"]]
+        routes += [f"\u2190 {r['from']}: {r['match']}" + (f", {_rates(r)}" if _rates(r) else "")
+                   for r in row["routes_in"]]
+        consumes = []
+        for c in row["consumes"]:
+            figure = _rates(c)
+            consumes.append(f"{c['component']}: {c['message']}" + (f" (group {c['group']})" if c["group"] else "")
+                            + (f", {figure}" + (" per instance" if c["per_instance"] else "") if figure else "")
+                            + (f" ({', '.join(c['settings_written'])})" if c["settings_written"] else ""))
+        kind = f" ({row['broker_kind']})" if row["broker_kind"] else ""
+        rows.append(
+            f'<tr><td><code>{html_text(row["channel"])}</code></td>'
+            f"<td>{html_text(row['broker'] + kind)}</td>"
+            f"<td>{html_text(row['type'])}<br><span class=\"hint\">{html_text(row['delivery_means'] or '')}</span></td>"
+            f"<td>{_cell_lines(row['settings_written'])}</td>"
+            f"<td>{_cell_lines(publishes)}</td>"
+            f"<td>{_cell_lines(routes)}</td>"
+            f"<td>{_cell_lines(consumes)}</td>"
+            f"<td class=\"num\">{html_text(_rates(row['into'])) or DASH}</td></tr>")
+    return ['<section id="channels">',
+            f"<h2>Channels ({len(scene.channels)})</h2>",
+            '<p class="note">Rates are derived: each publish counted on every channel its messages reach '
+            "(directly or through routes; a publish with several keys split evenly over them), each consume "
+            "receiving its group's share.</p>",
+            '<table id="channels-table">',
+            "<thead><tr><th>Channel</th><th>Broker</th><th>Type</th><th>Settings</th>"
+            "<th>Publishes into it</th><th>Routes</th><th>Consumes from it</th><th>In</th></tr></thead>",
+            "<tbody>", *rows, "</tbody>", "</table>", "</section>"]
 
 
 def _status(utilisation: float | None, headroom: float) -> tuple[str, str]:
@@ -189,6 +264,17 @@ def _legend_notes(scene: Scene) -> list[str]:
         "A red border or line marks an error finding on that element, amber a warning; "
         "the codes are in its tooltip and in the findings table.",
     ]
+    if scene.channels and scene.view == "channels":
+        notes.append("Channels sit in the cluster of their broker: a diamond for an exchange (routes only), "
+                     "a box with message slots for a queue (competing consumers), a box over log segments for "
+                     "a topic or stream (a copy per group), an arrow box for a subject (a copy per "
+                     "subscriber), an octagon for a socket (ZeroMQ).")
+        notes.append("Lines run publisher \u2192 channel \u2192 route \u2192 channel \u2192 consumer, one "
+                     "line per pair labelled with the message types and their summed rate; routes are blue "
+                     "and labelled with their keys or filter, dead-letter routes dashed brown.")
+    elif scene.view == "logical":
+        notes.append("Logical view: one line per producer and consumer, labelled with the message types and "
+                     "the rate the consumer receives; channels and brokers are left out (see the tooltips).")
     if scene.heat:
         notes.append("Fill colours show utilisation at peak: green up to the headroom, amber "
                      "above it, red at or above 100%; white where the capacity is unknown.")

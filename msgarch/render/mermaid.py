@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from msgarch.render.dot import (
-    BROKER_FILL, BROKER_INK, CHANGE_INK, COMPONENT_FILL, EDGE_INK, EXTERNAL_FILL, HEAT_FILL, INK, MODEL_NAMES,
-    SEVERITY_INK,
+    BROKER_FILL, BROKER_INK, CHANGE_INK, CHANNEL_FILL, CLUSTER_FILL, COMPONENT_FILL, DEAD_LETTER_INK, EDGE_INK,
+    EXTERNAL_FILL, HEAT_FILL, INK, MODEL_NAMES, PATTERN_NAMES, ROUTE_INK, SEVERITY_INK, cluster_caption,
+    legend_sample,
 )
 from msgarch.render.scene import Node, Scene
 from msgarch.render.text import mermaid_text
@@ -23,10 +24,17 @@ BRACKETS = {
     "database": ('[("', '")]'),
     "managed-service": ('[/"', '"\\]'),
     "task-layer": ('[/"', '"/]'),
+    # channels
+    "exchange": ('{"', '"}'),
+    "queue": ('("', '")'),
+    "topic": ('[["', '"]]'),
+    "subject": ('>"', '"]'),
+    "socket": ('(("', '"))'),
 }
 
 #: Link syntax by pattern; replies are dotted like pub/sub but grey and labelled.
-LINKS = {"queue": "-->", "pubsub": "-.->", "request-reply": "==>", "reply": "-.->"}
+LINKS = {"queue": "-->", "pubsub": "-.->", "request-reply": "==>", "reply": "-.->", "route": "-->",
+         "dead-letter": "-.->"}
 
 CLASSES = {
     "component": f"fill:{COMPONENT_FILL},stroke:{INK},color:#1f2a30",
@@ -43,6 +51,20 @@ CLASSES = {
     "warning": f"stroke:{SEVERITY_INK['warning']},stroke-width:3px",
 }
 
+#: Channel views: defined only in diagrams that use them, so v1 diagrams keep their text.
+CHANNEL_CLASSES = {
+    "channel": f"fill:{CHANNEL_FILL},stroke:{BROKER_INK},color:#1f2a30",
+    "brokerzone": f"fill:{CLUSTER_FILL['channels']},stroke:#90a4ae",
+}
+#: Finding and heat colours of a broker's cluster (after the rest, so they win).
+CLUSTER_CLASSES = {
+    "zoneheatok": f"fill:{HEAT_FILL['ok']}",
+    "zoneheathot": f"fill:{HEAT_FILL['hot']}",
+    "zoneheatover": f"fill:{HEAT_FILL['over']}",
+    "zoneerror": f"stroke:{SEVERITY_INK['error']},stroke-width:3px",
+    "zonewarning": f"stroke:{SEVERITY_INK['warning']},stroke-width:3px",
+}
+
 #: `msgarch diff --render` marks, defined only in diagrams that use them.
 CHANGE_CLASSES = {
     "added": f"stroke:{CHANGE_INK['added']},stroke-width:3px",
@@ -51,7 +73,8 @@ CHANGE_CLASSES = {
 }
 
 PATTERN_LINES = {"queue": "—— queue", "pubsub": "- - ▷ pub/sub", "request-reply": "══ request-reply",
-                 "reply": "··· reply (grey)"}
+                 "reply": "··· reply (grey)", "route": "—— route (blue): binding, subscription",
+                 "dead-letter": "- - ▷ dead-letter (brown)"}
 
 
 def to_mermaid(scene: Scene, legend: bool = True) -> str:
@@ -63,25 +86,34 @@ def to_mermaid(scene: Scene, legend: bool = True) -> str:
            "flowchart TB"]
     classes: dict[str, list[str]] = {}
     for cluster in scene.clusters:
-        caption = ("zone " if cluster.kind == "zone" else
-                   "on broker " if cluster.kind == "broker" else "") + cluster.label
+        caption = cluster_caption(cluster)
         out.append(f'  subgraph {cluster.id}["{mermaid_text(caption)}"]')
         for node in scene.nodes_in(cluster.id):
             out.append("    " + _node(node, classes))
         out.append("  end")
-        classes.setdefault("externalzone" if cluster.kind == "external" else "zone", []).append(cluster.id)
+        classes.setdefault({"external": "externalzone", "channels": "brokerzone"}.get(cluster.kind, "zone"),
+                           []).append(cluster.id)
+        if cluster.heat:
+            classes.setdefault("zoneheat" + cluster.heat, []).append(cluster.id)
+        if cluster.severity:
+            classes.setdefault("zone" + cluster.severity, []).append(cluster.id)
     for node in scene.nodes_in(None):
         out.append("  " + _node(node, classes))
     link_styles: dict[str, list[int]] = {}
     for index, edge in enumerate(scene.edges):
-        kind = "reply" if edge.role == "reply" else edge.pattern
-        if edge.role == "produce":
-            label = edge.message + (f"\n{edge.rate_label}" if edge.rate_label else "")
+        kind = edge.role if edge.role in ("reply", "route", "dead-letter") else edge.pattern
+        if edge.role in ("produce", "publish", "consume", "link", "route"):
+            label = "\n".join(part for part in (edge.message, edge.rate_label) if part)
         elif edge.role == "deliver":
             label = edge.message
+        elif edge.role == "dead-letter":
+            label = "dead-letter"
         else:
             label = "reply"
-        out.append(f'  {edge.tail} {LINKS[kind]}|"{mermaid_text(label)}"| {edge.head}')
+        if label or edge.role != "route":
+            out.append(f'  {edge.tail} {LINKS[kind]}|"{mermaid_text(label)}"| {edge.head}')
+        else:
+            out.append(f'  {edge.tail} {LINKS[kind]} {edge.head}')
         if edge.change:
             dashes = ",stroke-dasharray:6 4" if edge.change == "removed" else ""
             link_styles.setdefault(f"stroke:{CHANGE_INK[edge.change]},stroke-width:2.5px{dashes}", []).append(index)
@@ -89,6 +121,10 @@ def to_mermaid(scene: Scene, legend: bool = True) -> str:
             link_styles.setdefault(f"stroke:{SEVERITY_INK[edge.severity]},stroke-width:2.5px", []).append(index)
         elif kind == "reply":
             link_styles.setdefault("stroke:#90a4ae", []).append(index)
+        elif kind == "route":
+            link_styles.setdefault(f"stroke:{ROUTE_INK}", []).append(index)
+        elif kind == "dead-letter":
+            link_styles.setdefault(f"stroke:{DEAD_LETTER_INK},stroke-dasharray:6 4", []).append(index)
         else:
             link_styles.setdefault(f"stroke:{EDGE_INK}", []).append(index)
     if legend:
@@ -98,7 +134,7 @@ def to_mermaid(scene: Scene, legend: bool = True) -> str:
     for name in CLASSES:
         if classes.get(name):
             out.append(f"  class {','.join(classes[name])} {name}")
-    for name, style in CHANGE_CLASSES.items():
+    for name, style in (*CHANNEL_CLASSES.items(), *CLUSTER_CLASSES.items(), *CHANGE_CLASSES.items()):
         if classes.get(name):
             out.append(f"  classDef {name} {style}")
             out.append(f"  class {','.join(classes[name])} {name}")
@@ -120,12 +156,13 @@ def too_large(text: str, scene: Scene) -> str:
 
 def _node(node: Node, classes: dict[str, list[str]]) -> str:
     lines = [f"{node.name} {node.detail}" if node.element == "component" else node.name]
-    if node.element == "broker":
+    if node.element != "component":
         lines.append(node.detail)
     if node.heat_line:
         lines.append(node.heat_line)
     opening, closing = BRACKETS[node.shape]
-    style = node.shape if node.shape in ("component", "external", "brokerless") else "broker"
+    style = ("channel" if node.element == "channel" else
+             node.shape if node.shape in ("component", "external", "brokerless") else "broker")
     classes.setdefault(style, []).append(node.id)
     if node.heat:
         classes.setdefault("heat" + node.heat, []).append(node.id)
@@ -137,19 +174,15 @@ def _node(node: Node, classes: dict[str, list[str]]) -> str:
 
 
 def _legend(scene: Scene, classes: dict[str, list[str]]) -> list[str]:
-    shapes = ["component"] + (["external"] if scene.has_external else []) + list(scene.broker_models)
+    shapes = (["component"] + (["external"] if scene.has_external else []) + list(scene.broker_models)
+              + [f"channel-{shape}" for shape in scene.channel_shapes])
     out = ['  subgraph legend["Legend"]', "    direction LR"]
     for shape in shapes:
-        is_component = shape in ("component", "external")
-        sample = Node(id=f"legend_{shape.replace('-', '_')}",
-                      element="component" if is_component else "broker",
-                      name=MODEL_NAMES[shape].replace(" x instances", ""), shape=shape,
-                      detail="x instances" if is_component else "kind x nodes", heat_line="",
-                      tooltip="", cluster=None, heat=None, severity=None)
-        out.append("    " + _node(sample, classes))
+        out.append("    " + _node(legend_sample(shape, f"legend_{shape.replace('-', '_')}", False), classes))
     patterns = list(scene.patterns) or ["queue"]
-    if "request-reply" in patterns:
+    if scene.has_replies:
         patterns.append("reply")
+    patterns += list(scene.route_roles)
     out.append(f'    legend_lines["{mermaid_text(chr(10).join(PATTERN_LINES[p] for p in patterns))}"]')
     classes.setdefault("legend", []).append("legend_lines")
     if scene.heat:
@@ -169,7 +202,7 @@ def _legend(scene: Scene, classes: dict[str, list[str]]) -> list[str]:
         classes.setdefault(change, []).append(f"legend_{change}")
     # Invisible links keep the samples on rows instead of one tall column; they come
     # after every real link, so the real links' linkStyle numbers do not move.
-    samples = [line.split("[", 1)[0].split("{", 1)[0].split("(", 1)[0].strip()
+    samples = [line.split("[", 1)[0].split("{", 1)[0].split("(", 1)[0].split(">", 1)[0].strip()
                for line in out[2:]]
     for first in range(0, len(samples), 4):
         row = samples[first:first + 4]

@@ -19,9 +19,9 @@ def tooltips(scene: Scene) -> dict[str, str]:
     """SVG element id -> its exact tooltip text."""
     tips = {node.id: node.tooltip for node in scene.nodes}
     tips.update((edge.id, edge.tooltip) for edge in scene.edges)
-    tips.update((cluster.id, ("zone " if cluster.kind == "zone" else
-                              "components on broker " if cluster.kind == "broker" else "")
-                 + cluster.label) for cluster in scene.clusters)
+    tips.update((cluster.id, cluster.tooltip or (("zone " if cluster.kind == "zone" else
+                                                  "components on broker " if cluster.kind == "broker" else "")
+                                                 + cluster.label)) for cluster in scene.clusters)
     return tips
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+from functools import lru_cache
 
 from msgarch.textsafe import BLOCK_TABLE
 
@@ -123,6 +124,7 @@ def quantity(value: float) -> str:
     return significant(value)
 
 
+@lru_cache(maxsize=4096)
 def rate(per_second: float | None) -> str:
     """A rate in the first unit (s, min, h, day) where it is at least 1 and a round
     number (as rates are usually written: `120/s`, `250k/min`, `30/h`, `5k/day`), else

@@ -140,15 +140,17 @@ def _need_words(consume: Endpoint) -> str:
 
 def _paths(ctx: LintContext, consume: Endpoint) -> list[tuple[Flow, Endpoint]]:
     """The derived flows into this consume, each with the publish that made it."""
-    out = []
-    publishes = {p.span: p for p in ctx.model.publishes}
-    for flow in ctx.model.flows:
-        if flow.derived and flow.channel == consume.channel and flow.message == consume.message \
-                and consume.component in flow.consumers:
-            publish = publishes.get(flow.span)
+    def index():
+        publishes = {p.span: p for p in ctx.model.publishes}
+        by_place: dict[tuple[str, str], list[tuple[Flow, Endpoint]]] = {}
+        for flow in ctx.model.flows:
+            publish = publishes.get(flow.span) if flow.derived else None
             if publish is not None:
-                out.append((flow, publish))
-    return out
+                by_place.setdefault((flow.channel, flow.message), []).append((flow, publish))
+        return by_place
+
+    candidates = ctx.cached("delivery:paths", index).get((consume.channel, consume.message), ())
+    return [(flow, publish) for flow, publish in candidates if consume.component in flow.consumers]
 
 
 class DeliveryChainBroken(Rule):
