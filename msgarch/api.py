@@ -7,29 +7,66 @@ import posixpath
 from dataclasses import dataclass, field
 
 from msgarch.diagnostics import Diagnostic, InputError, Span, input_error
+from msgarch.fsread import leaves
 from msgarch.lint.config import Config
-from msgarch.model.loader import STDIN_PATH, load_model
+from msgarch.model.loader import STDIN_PATH, load_model, read_root_file
 from msgarch.model.model import Model
 from msgarch.output.report import Report
 
 
 def expand_paths(arguments: list[str] | tuple[str, ...]) -> list[str]:
     """Files as given; a directory means every `.msgarch` file under it (sorted)."""
+    return walk_paths(arguments)[0]
+
+
+def walk_paths(arguments) -> tuple[list[str], list[Diagnostic], set[str]]:
+    """(files to load, problems met on the way, the files found by walking a directory).
+
+    A file found by walking must be a regular file whose symbolic links, if any, stay
+    inside the directory walked; a directory that cannot be listed is a problem (E002),
+    never a silent gap. A file named on the command line that is a symbolic link must
+    resolve inside the directory it is in (a shell glob in CI would otherwise print
+    whatever secret a committed link points to).
+    """
     paths: list[str] = []
+    problems: list[Diagnostic] = []
+    walked: set[str] = set()
     for argument in arguments:
         if argument != STDIN_PATH and os.path.isdir(argument):
             found = []
-            for folder, subfolders, names in os.walk(argument):
+
+            def unlistable(error: OSError, argument=argument) -> None:
+                where = error.filename or argument
+                problems.append(input_error(
+                    "E002", f"cannot list the directory '{where}': {error.strerror or error}; "
+                    "its .msgarch files were not checked", Span.point(where),
+                    "make it readable, or pass the directories to check explicitly"))
+
+            for folder, subfolders, names in os.walk(argument, onerror=unlistable):
                 subfolders[:] = sorted(d for d in subfolders if not d.startswith("."))
                 found.extend(os.path.join(folder, n) for n in names if n.endswith(".msgarch"))
-            paths.extend(sorted(os.path.normpath(p) for p in found))
+            for path in sorted(os.path.normpath(p) for p in found):
+                if os.path.islink(path) and leaves(path, argument):
+                    problems.append(input_error(
+                        "E001", f"'{path}' is a symbolic link leading outside '{argument}'; it is not read",
+                        Span.point(path), "commit the file itself, or point the link inside the tree"))
+                    continue
+                paths.append(path)
+                walked.add(path)
         else:
+            if argument != STDIN_PATH and _link_escapes(argument):
+                problems.append(input_error(
+                    "E001", f"'{argument}' is a symbolic link leading outside its directory; it is not read",
+                    Span.point(argument), "name the file it points to, if that is what you mean"))
+                continue
             paths.append(argument)
-    unique: list[str] = []
-    for p in paths:
-        if p not in unique:
-            unique.append(p)
-    return unique
+    unique = list(dict.fromkeys(paths))
+    return unique, problems, walked
+
+
+def _link_escapes(path: str) -> bool:
+    """A symbolic link (committed by anyone) that leads out of the directory it is in."""
+    return os.path.islink(path) and leaves(path, os.path.dirname(path) or ".")
 
 
 @dataclass
@@ -50,10 +87,12 @@ def load_models(arguments, stdin_text: str | None = None, profile_dirs: tuple[st
     of its includer, not on its own (its names are declared elsewhere)."""
     loaded = Loaded()
     attempts: list[tuple[str, Model | None]] = []
-    for path in expand_paths(arguments):
+    paths, loaded.problems, walked = walk_paths(arguments)
+    for path in paths:
         try:
             model = load_model(path, text=stdin_text if path == STDIN_PATH else None,
-                               profile_dirs=tuple(profile_dirs))
+                               profile_dirs=tuple(profile_dirs),
+                               root_reader=None if path in walked else read_root_file)
         except InputError as exc:
             # a file given and also included by another one reports its errors once
             loaded.problems.extend(d for d in exc.diagnostics if d not in loaded.problems)
@@ -67,7 +106,7 @@ def load_models(arguments, stdin_text: str | None = None, profile_dirs: tuple[st
             continue
         loaded.models.append(model)
         loaded.sources.update(model.sources)
-    if not attempts:
+    if not attempts and not loaded.problems:
         loaded.problems.append(input_error("E001", "no .msgarch files found in the paths given", None))
     return loaded
 
@@ -153,4 +192,8 @@ def load_one(path: str, stdin_text: str | None = None, profile_dirs: tuple[str, 
     if path != STDIN_PATH and os.path.isdir(path):
         raise InputError([input_error("E001", f"'{path}' is a directory; this command takes one file",
                                       Span.point(path))])
-    return load_model(path, text=stdin_text if path == STDIN_PATH else None, profile_dirs=tuple(profile_dirs))
+    if path != STDIN_PATH and _link_escapes(path):
+        raise InputError([input_error("E001", f"'{path}' is a symbolic link leading outside its directory; "
+                                      "it is not read", Span.point(path))])
+    return load_model(path, text=stdin_text if path == STDIN_PATH else None, root_reader=read_root_file,
+                      profile_dirs=tuple(profile_dirs))

@@ -91,7 +91,9 @@ def test_single_points_of_failure_name_who_waits():
 def test_missing_inputs_give_one_note_per_model():
     [note] = lint(EXAMPLES / "order-platform.msgarch", "C307")
     assert "no `capacity` on 2 components (audit and storefront)" in note.message
-    assert lint(EXAMPLES / "iot-telemetry.msgarch", "C307") == ()
+    # the mqtt profile has no per-node throughput figure since issue 10 (the EMQX test gives none)
+    [mqtt] = lint(EXAMPLES / "iot-telemetry.msgarch", "C307")
+    assert "no throughput figure for 1 broker (edge: mqtt profile" in mqtt.message
 
 
 # --- fixtures for what the examples do not contain ------------------------------------

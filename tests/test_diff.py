@@ -379,14 +379,14 @@ def codes(findings) -> list[str]:
 
 
 def test_an_unchanged_error_stays_unchanged_when_another_property_changes_its_text(write, run):
-    new = LARGE.replace("pattern queue }", "pattern queue  ttl 10min }")
+    new = LARGE.replace("pattern queue }", "pattern queue  priority 3 }")
     result = diff_texts(LARGE, new)
-    assert codes(result.findings_introduced) == ["B204"] and result.errors_introduced == 1
+    assert codes(result.findings_introduced) == ["B203"] and result.errors_introduced == 1
     assert result.findings_resolved == ()
     old_path, new_path = write("old.msgarch", LARGE), write("new.msgarch", new)
     text = run("diff", old_path, new_path, "--fail-on", "never").output
-    assert "B208" not in text and "B204" in text
-    assert run("diff", old_path, new_path, "--fail-on", "new-errors").exit_code == 1  # B204 is new
+    assert "B208" not in text and "B203" in text
+    assert run("diff", old_path, new_path, "--fail-on", "new-errors").exit_code == 1  # B203 is new
     # a change that adds no error: the B208 text changes (other brokers fit a pub/sub flow) but it is not new
     pubsub = LARGE.replace("pattern queue", "pattern pubsub")
     assert diff_texts(LARGE, pubsub).findings_introduced == () == diff_texts(LARGE, pubsub).findings_resolved

@@ -144,11 +144,11 @@ def test_version_overrides_only_touch_existing_fields(kind):
 
 
 # -- version-dependent facts ----------------------------------------------------------------
-@pytest.mark.parametrize("version, levels", [("3.13", 0), ("3.12.4", 0), ("4.0", 2), ("4.1", 2), (None, 2)])
+@pytest.mark.parametrize("version, levels", [("3.13", 0), ("3.12.4", 0), ("4.0", 2), ("4.1", 2), ("4.2.3", 2), ("4.3", 32), (None, 32)])
 def test_quorum_queue_priorities_by_version(version, levels):
     profile = load_builtin("rabbitmq-quorum", version)
     assert profile.priority_levels == levels
-    assert profile.supports("priority") == ("no" if levels == 0 else "partial")
+    assert profile.supports("priority") == {0: "no", 2: "partial", 32: "yes"}[levels]
 
 
 @pytest.mark.parametrize("kind", ["rabbitmq", "rabbitmq-quorum", "celery-rabbitmq"])
@@ -247,7 +247,7 @@ def test_accessors():
     assert load_builtin("zeromq").max_message_default is None
     assert load_builtin("zeromq").model == "brokerless"
     assert load_builtin("redis-pubsub").supports("patterns.queue") == "no"
-    assert load_builtin("rabbitmq").supports("delay") == "no"
+    assert load_builtin("rabbitmq").supports("delay") == "partial"  # TTL + dead-letter wait queues
     assert load_builtin("jms").delivery == "at-least-once"
     with pytest.raises(ValueError):
         kafka.supports("max-message")
@@ -256,8 +256,9 @@ def test_accessors():
 
 
 def test_celery_adds_task_layer_semantics():
-    for kind, levels, delay_max in (("celery-rabbitmq", 255, 1800), ("celery-redis", 4, 3600), ("celery-sqs", 0, 1800)):
-        profile = load_builtin(kind)
+    for kind, version, levels, delay_max in (("celery-rabbitmq", "4.2", 255, 1800), ("celery-rabbitmq", None, 255, None),
+                                             ("celery-redis", None, 4, 3600), ("celery-sqs", None, 0, 1800)):
+        profile = load_builtin(kind, version)
         assert profile.model == "task-layer"
         assert profile.priority_levels == levels
         assert profile.supports("delay") == "partial" and profile.delay_max == delay_max

@@ -91,8 +91,10 @@ def test_inverse_sizing_from_the_research_notes():
     assert next(c for c in range(4, 20) if erlang_c(c, 3.0) <= 0.01) == 9
 
 
-def test_servers_needed_is_strictly_under_headroom():
-    assert servers_needed(140, 50, 0.7) == 5  # 4 instances would sit exactly at 70%
+def test_servers_needed_counts_equal_to_the_headroom_as_within_it():
+    # issue 10 item 7: 4 instances sit exactly at 70%, which meets a 70% headroom
+    assert servers_needed(140, 50, 0.7) == 4
+    assert servers_needed(140.01, 50, 0.7) == 5
     assert servers_needed(0, 50, 0.7) == 1
     assert servers_needed(100, 100, 1.0) == 2
 
@@ -203,7 +205,7 @@ def test_waits_are_finite_and_non_negative_or_absent(lam, mu, c, headroom):
         assert estimate.wait_mean_s is None and estimate.wait_p99_s is None
         assert estimate.backlog_growth_per_s == pytest.approx(max(0.0, lam - c * mu))
     needed = estimate.servers_needed
-    assert lam / (needed * mu) < headroom
+    assert lam / (needed * mu) <= headroom * (1 + 1e-9)  # equal meets it (issue 10)
     assert needed == 1 or lam / ((needed - 1) * mu) >= headroom
 
 
@@ -245,8 +247,11 @@ def test_huge_offered_loads_stay_fast_and_exact():
             b = a * b / (k + a * b)
         return b
 
-    for c, a in [(2000, 1950.0), (50_000, 49_000.0), (300_000, 299_000.0)]:
+    for c, a in [(2000, 1950.0), (15_000, 14_800.0)]:  # the recursion, below UNIFORM_FROM
         assert queueing.erlang_b(c, a) == full(c, a)
+    # above it, Temme's uniform expansion: a constant cost, and within 1e-12 of the recursion
+    for c, a in [(50_000, 49_000.0), (300_000, 299_000.0), (300_000, 299_990.0), (301_600, 299_000.0)]:
+        assert queueing.erlang_b(c, a) == pytest.approx(full(c, a), rel=1e-12)
     a, c = 999_000.0, 1_000_500
     exact = full(c, a) / (1 - a / c * (1 - full(c, a)))
     beta = (c - a) / math.sqrt(a)

@@ -15,6 +15,7 @@ Every verdict keeps the profile fact it was built on, so its reason can cite it.
 from __future__ import annotations
 
 import functools
+import math
 from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Mapping
 
@@ -68,10 +69,12 @@ class FlowNeeds:
     competitors: tuple[tuple[str, int], ...]  # (component, instances) that compete for messages
     broker_name: str | None = None
     max_message: float | None = None  # the broker's `max-message` override, bytes
+    settings: tuple[tuple[str, object], ...] = ()  # the broker's settings (language v2), sorted
 
     @classmethod
     def of(cls, flow: Flow, model: Model, on_broker: bool = True) -> "FlowNeeds":
         broker = model.brokers.get(flow.via) if (on_broker and flow.via) else None
+        settings = broker_settings(broker) if broker is not None else ()
         instances = {c: (model.components[c].instances if c in model.components else 1)
                      for c in dict.fromkeys(flow.consumers)}
         if flow.derived:
@@ -91,11 +94,20 @@ class FlowNeeds:
             competitors = (("+".join(sorted(instances)), sum(instances.values())),) if instances else ()
         return cls(flow, model.messages.get(flow.message), competitors,
                    broker.name if broker is not None else None,
-                   broker.max_message if broker is not None else None)
+                   broker.max_message if broker is not None else None, settings)
 
     def as_shipped(self) -> "FlowNeeds":
         """The same needs, judged without the declared broker's overrides."""
-        return replace(self, broker_name=None, max_message=None)
+        return replace(self, broker_name=None, max_message=None, settings=())
+
+    def setting(self, name: str) -> object | None:
+        """The value of one setting the flow's broker declares, or None."""
+        return dict(self.settings).get(name)
+
+    @property
+    def on(self) -> str:
+        """The broker in words, for hints: "broker 'events'" or "the broker"."""
+        return f"broker '{self.broker_name}'" if self.broker_name else "the broker"
 
     @property
     def most_competing(self) -> tuple[str, int]:
@@ -103,6 +115,25 @@ class FlowNeeds:
         if not self.competitors:
             return ("", 1)
         return max(self.competitors, key=lambda item: (item[1], item[0]))
+
+
+def broker_settings(broker) -> tuple[tuple[str, object], ...]:
+    """A broker's declared settings (language v2; none before it), sorted and hashable."""
+    settings = getattr(broker, "settings", None) or {}
+    if not isinstance(settings, Mapping):
+        return ()
+    return tuple(sorted((str(name), tuple(value) if isinstance(value, (list, set, frozenset)) else value)
+                        for name, value in settings.items()))
+
+
+#: Relative slack in limit comparisons: a figure equal to its limit (100 us against a
+#: 100 us budget) is within it even when the two were computed along different paths.
+_EPSILON = 1e-9
+
+
+def within(value: float, limit: float) -> bool:
+    """``value <= limit``, where equal (to rounding) counts as within."""
+    return value <= limit + abs(limit) * _EPSILON
 
 
 @dataclass(frozen=True)
@@ -257,15 +288,29 @@ def check_priority(needs: FlowNeeds, profile: Profile) -> Verdict | None:
     fact = profile.fact("priority")
     levels = profile.priority_levels
     need = f"{wanted} priority levels"
+    value = fact.value if isinstance(fact.value, Mapping) else {}
+    configurable = "configurable-levels" in value and levels > 0
+    reachable = value.get("configurable-levels") if configurable else levels
+    config = value.get("config", "its configuration")
+    hint = ""
     if levels == 0:
         status, finding = NO, "has no message priorities"
+    elif levels < wanted and configurable and (reachable is None or wanted <= reachable):
+        # The default is fewer levels than the flow needs, but configuration gives more.
+        status = CAVEAT
+        finding = (f"has {levels} priority levels by default: fits if you set `{config}` to at least "
+                   f"{wanted} levels" + ("" if reachable is None else f" (up to {reachable})"))
+        hint = f"set `{config}` to at least {wanted} levels, or lower `priority` to {levels}"
     elif levels < wanted:
-        status, finding = NO, f"has only {levels} priority levels"
+        status, finding = NO, (f"has only {levels} priority levels"
+                               + (f" (at most {reachable} with `{config}`)" if configurable else ""))
+        levels = reachable if configurable else levels
     elif fact.support == "partial":
         status, finding = CAVEAT, "has priorities, with restrictions"
     else:
         status, finding = FITS, "has enough priority levels"
-    hint = "check the priority caveat in the note" if status == CAVEAT else ""
+    if status == CAVEAT and not hint:
+        hint = "check the priority caveat in the note"
     if status == NO:
         hint = (f"send it through a broker with at least {wanted} priority levels, or lower `priority` "
                 f"to {levels}" if levels >= 2 else
@@ -285,13 +330,19 @@ def check_ttl(needs: FlowNeeds, profile: Profile) -> Verdict | None:
         return _verdict(needs, profile, "ttl", "ttl", need, status, finding, fact,
                         hint="" if status == FITS else "check the expiry caveat in the note")
     queue_ttl = profile.fact("queue-ttl")
-    if queue_ttl.support == "yes":
+    if queue_ttl.support in ("yes", "partial"):
         # Every message of a flow has the same ttl, so an expiry set on a queue that
-        # carries only this flow does the job.
+        # carries only this flow does the job; a partial one (Kafka's retention.ms, which
+        # deletes whole segments) expires messages topic-wide, at the earliest after the ttl.
+        rough = queue_ttl.support == "partial"
         return _verdict(needs, profile, "ttl", "ttl", need, CAVEAT,
-                        "has no per-message expiry, only a queue-wide one", queue_ttl,
-                        f"{queue_ttl.note} That serves only if this flow has a queue of its own.",
-                        hint="give the flow its own queue and set the queue-wide expiry to the ttl")
+                        "has no per-message expiry, only a queue-wide one"
+                        + (" that is approximate" if rough else ""), queue_ttl,
+                        f"{queue_ttl.note} That serves only if this flow has a queue of its own"
+                        + ("; consumers may still read messages older than the ttl, so they should also "
+                           "check timestamps." if rough else "."),
+                        hint="give the flow its own queue (topic) and set the queue-wide expiry to the ttl"
+                             + (", and have consumers drop messages older than the ttl" if rough else ""))
     return _verdict(needs, profile, "ttl", "ttl", need, NO, "has no per-message expiry", fact,
                     hint="send it through a broker with per-message expiry, or drop `ttl` and have the "
                          "consumer discard stale messages by timestamp")
@@ -309,7 +360,13 @@ def check_delay(needs: FlowNeeds, profile: Profile) -> Verdict | None:
         return _verdict(needs, profile, "delay", "delay", need, NO, "has no delayed delivery", fact,
                         hint="send it through a broker with scheduled delivery, or keep due times in a "
                              "table and let a scheduler publish messages when they are due")
-    if wanted is not None and limit is not None and wanted > limit:
+    bound = fact.value.get("bounded-by") if isinstance(fact.value, Mapping) else None
+    if bound and wanted is not None:
+        verdict = _delay_bounded_by_setting(needs, profile, fact, bound, wanted, need)
+        if verdict is not None:
+            return verdict
+        limit = None  # the declared setting covers the delay
+    if wanted is not None and limit is not None and not within(wanted, limit):
         return _verdict(needs, profile, "delay", "delay", need, NO,
                         f"delays messages by at most {human_seconds(limit)}", fact,
                         hint=f"keep delays of more than {human_seconds(limit)} outside the broker (a table "
@@ -319,6 +376,39 @@ def check_delay(needs: FlowNeeds, profile: Profile) -> Verdict | None:
         return _verdict(needs, profile, "delay", "delay", need, CAVEAT,
                         "has delayed delivery only partially", fact, hint="check the delay caveat in the note")
     return _verdict(needs, profile, "delay", "delay", need, FITS, "has delayed delivery", fact)
+
+
+def _delay_bounded_by_setting(needs: FlowNeeds, profile: Profile, fact: Fact, bound: Mapping, wanted: float,
+                              need: str) -> Verdict | None:
+    """The verdict when a broker setting (a timeout with a default) bounds the delay, or None
+    when the setting the broker declares covers it."""
+    setting, vendor, default = bound["setting"], bound["vendor-setting"], float(bound["default"])
+    largest = bound.get("max")
+    named = f"`{vendor}` (default {human_seconds(default)}" + (
+        f", at most {human_seconds(largest)}" if largest else "") + (
+        f"; source: {bound['source']}" if bound.get("source") else "") + ")"
+    declared = needs.setting(setting)
+    if isinstance(declared, (int, float)) and not isinstance(declared, bool):
+        if within(wanted, float(declared)):
+            return None
+        return _verdict(needs, profile, "delay", "delay", need, NO,
+                        f"delays messages by at most {human_seconds(float(declared))}, the `{setting}` "
+                        f"declared on {needs.on}, which stands for {named}", fact,
+                        hint=f"raise `{setting}` on {needs.on} (and {vendor} where the broker is configured) to "
+                             f"at least {human_seconds(wanted)}, or keep long delays outside the broker")
+    if within(wanted, default):
+        return None
+    if largest is not None and not within(wanted, float(largest)):
+        return _verdict(needs, profile, "delay", "delay", need, NO,
+                        f"delays messages by at most {human_seconds(float(largest))}, the largest {vendor} "
+                        f"allowed {named}", fact,
+                        hint=f"keep delays of more than {human_seconds(float(largest))} outside the broker (a "
+                             "table with a due time, and a scheduler that publishes when due)")
+    return _verdict(needs, profile, "delay", "delay", need, CAVEAT,
+                    f"fits if you raise {named} to at least {human_seconds(wanted)}", fact,
+                    hint=f"raise {vendor} to at least {human_seconds(wanted)} and declare `{setting} "
+                         f"{human_seconds(wanted).replace(' ', '')}` on {needs.on}, or keep long delays "
+                         "outside the broker")
 
 
 def check_dead_letter(needs: FlowNeeds, profile: Profile) -> Verdict | None:
@@ -362,6 +452,34 @@ def check_replay(needs: FlowNeeds, profile: Profile) -> Verdict | None:
     return _verdict(needs, profile, "replay", prop, need, status, finding, fact, hint=hint)
 
 
+def size_literal(value: float) -> str:
+    """A size as a `.msgarch` literal that is at least ``value``: exact decimal units when
+    they fit (8MB), else exact binary ones (1.5MiB), else decimal rounded up, so that a
+    hint's `max-message` never falls short of the size it is meant to cover."""
+    for unit, factor in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3), ("GiB", 1024**3), ("MiB", 1024**2),
+                         ("KiB", 1024)):
+        scaled = value / factor
+        if scaled >= 1 and abs(scaled * 100 - round(scaled * 100)) < 1e-6:
+            return f"{round(scaled, 2):g}{unit}"
+    for unit, factor in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
+        if value >= factor:
+            return f"{math.ceil(value / factor * 100) / 100:g}{unit}"
+    return f"{math.ceil(value)}B"
+
+
+def limit_text(value: float) -> str:
+    """A byte limit in words, with the exact figure when the unit alone could mislead
+    ("1 MiB (1,048,576 bytes)": a vendor's "1MB" is often 1 MiB)."""
+    words = human_bytes(value)
+    if value >= 1024 and not words.endswith(" B"):
+        words += f" ({int(value):,} bytes)"
+    return words
+
+
+#: Within this fraction of its limit, a message that fits is said to be near the edge.
+_EDGE = 0.05
+
+
 def check_max_size(needs: FlowNeeds, profile: Profile) -> Verdict | None:
     message = needs.message
     if message is None:
@@ -373,30 +491,60 @@ def check_max_size(needs: FlowNeeds, profile: Profile) -> Verdict | None:
     if not candidates:
         return None
     size, which = max(candidates, key=lambda item: item[0])  # ties: max-size, listed first
-    need = f"messages of up to {human_bytes(size)} ({message.name} {which})"
     fact = profile.fact("max-message")
-    config = fact.value.get("config", "") if isinstance(fact.value, Mapping) else ""
+    value = fact.value if isinstance(fact.value, Mapping) else {}
+    config = value.get("config", "")
+    # A client library that encodes the body (kombu: base64) sends more than the payload.
+    inflation = float(value.get("encoding-inflation", 1) or 1)
+    wire = size * inflation
+    need = f"messages of up to {human_bytes(size)} ({message.name} {which})"
+    if inflation > 1:
+        need += f", about {human_bytes(round(wire, -3))} on the wire ({inflation:.3g}x: {value.get('encoding-note', 'encoding')})"
     hard = profile.max_message_hard
-    if needs.max_message is not None:
+    default = profile.max_message_default
+    by_pattern = (value.get("by-pattern") or {}).get(needs.flow.pattern)
+    raised = False
+    if by_pattern is not None:
+        # Another mechanism carries this pattern (Postgres pub/sub: NOTIFY) with its own limit.
+        limit = hard = float(by_pattern["limit"])
+        where = (f"accepts at most {limit_text(limit)} for {needs.flow.pattern} flows "
+                 f"({by_pattern['note']}{'; source: ' + by_pattern['source'] if by_pattern.get('source') else ''})")
+    elif needs.max_message is not None:
         limit = needs.max_message
-        where = f"is set to {human_bytes(limit)} by `max-message` on broker '{needs.broker_name}'"
+        where = f"is set to {limit_text(limit)} by `max-message` on broker '{needs.broker_name}'"
         if hard is not None and limit > hard:
             limit = hard
-            where = f"cannot exceed its hard limit of {human_bytes(hard)} (the `max-message` override is higher)"
+            where = f"cannot exceed its hard limit of {limit_text(hard)} (the `max-message` override is higher)"
+        raised = default is not None and limit > default
     else:
-        limit = profile.max_message_default
-        where = f"accepts at most {human_bytes(limit)} by default" if limit is not None else "has no size limit"
-    if limit is None or size <= limit:
+        limit = default
+        where = f"accepts at most {limit_text(limit)} by default" if limit is not None else "has no size limit"
+        if limit is not None and fact.uncertain and needs.broker_name:
+            where += f" (assumed: broker '{needs.broker_name}' declares no `max-message`)"
+    if limit is None or within(wire, limit):
+        notes = []
+        if raised and value.get("raised-note") and not within(wire, default):
+            notes.append(value["raised-note"])
+        if limit is not None and value.get("edge-note") and wire > limit * (1 - _EDGE):
+            notes.append(f"{human_bytes(wire)} is within {_EDGE:.0%} of the limit: {value['edge-note']}")
+        if notes:
+            return _verdict(needs, profile, "max-size", which, need, CAVEAT,
+                            f"accepts {limit_text(limit)}, with conditions", fact, " ".join(notes),
+                            hint="check the conditions in the note, or store large payloads elsewhere and send "
+                                 "a reference (claim check)")
         return _verdict(needs, profile, "max-size", which, need, FITS,
-                        where if limit is None else f"accepts {human_bytes(limit)}", fact)
-    if hard is None or size <= hard:
-        on = f"broker '{needs.broker_name}'" if needs.broker_name else "the broker"
-        hint = (f"raise {config or 'the limit'} and declare `max-message {format_size(size)}` "
-                f"on {on}, or store large payloads elsewhere and send a reference (claim check)")
+                        where if limit is None else f"accepts {limit_text(limit)}", fact)
+    if by_pattern is None and (hard is None or within(wire, hard)):
+        hint = (f"raise {config or 'the limit'} and declare `max-message {size_literal(wire)}` "
+                f"on {needs.on}, or store large payloads elsewhere and send a reference (claim check)")
     else:
-        hint = (f"{human_bytes(size)} is above the hard limit of {human_bytes(hard)}: store large payloads "
+        hint = (f"{human_bytes(wire)} is above the hard limit of {limit_text(hard)}: store large payloads "
                 "elsewhere and send a reference (claim check), or use a broker with larger messages")
-    return _verdict(needs, profile, "max-size", which, need, NO, where, fact, hint=hint)
+    note = None
+    if inflation > 1:
+        note = (f"{fact.note} The limit applies to the encoded message: {human_bytes(size)} becomes about "
+                f"{human_bytes(round(wire, -3))}.").strip()
+    return _verdict(needs, profile, "max-size", which, need, NO, where, fact, note, hint=hint)
 
 
 def check_ordering(needs: FlowNeeds, profile: Profile) -> Verdict | None:
@@ -480,11 +628,11 @@ def check_latency(needs: FlowNeeds, profile: Profile) -> Verdict | None:
     over = " over the request and the reply" if hops == 2 else ""
     need = f"latency within {human_seconds(budget)}"
     fact = profile.fact("latency")
-    if budget < p50:
+    if not within(p50, budget):
         return _verdict(needs, profile, "latency", "latency", need, NO,
                         f"typically takes {human_seconds(p50)}{over}", fact,
                         hint="use a lower-latency broker (in-memory, no fsync per message) or relax `latency`")
-    if budget < p99:
+    if not within(p99, budget):
         return _verdict(needs, profile, "latency", "latency", need, CAVEAT,
                         f"meets it at the median but its p99 is {human_seconds(p99)}{over}", fact,
                         hint="accept the slow tail or relax `latency`")
@@ -528,11 +676,13 @@ CHECKS: dict[str, Callable[[FlowNeeds, Profile], Verdict | None]] = {
 
 
 def check(key: str, needs: FlowNeeds, profile: Profile) -> Verdict | None:
-    return CHECKS[key](needs, profile)
+    """One requirement, judged against ``profile`` as the broker's declared settings change it."""
+    return CHECKS[key](needs, profile.with_settings(dict(needs.settings)))
 
 
 def check_all(needs: FlowNeeds, profile: Profile) -> tuple[Verdict, ...]:
     """Every requirement the flow states, judged against ``profile``, in catalogue order."""
+    profile = profile.with_settings(dict(needs.settings))
     return tuple(v for v in (fn(needs, profile) for fn in CHECKS.values()) if v is not None)
 
 

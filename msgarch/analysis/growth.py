@@ -62,20 +62,22 @@ def years_until(load: float, limit: float, growth: float) -> float | None:
     return math.log(limit / load) / math.log1p(growth)
 
 
-def first_year_over(load: float, limit: float, growth: float, horizon: int) -> int | None:
-    """The first whole year t in 0..horizon with load x (1+g)^t >= limit, or None.
+def first_year_over(load: float, limit: float, growth: float, horizon: int,
+                    inclusive: bool = True) -> int | None:
+    """The first whole year t in 0..horizon with load x (1+g)^t beyond the limit, or None.
 
-    Year 0 means the limit is already reached today (capacity.md: "if N_0 >= C, it has
-    already run out"). Reaching the limit counts as crossing it because a resource fits
-    only while load / capacity stays strictly below headroom (``servers_needed``), so
-    this year is the first in which ``needed_per_year`` asks for more than today.
+    Year 0 means the limit is already passed today. With ``inclusive`` (a headroom below
+    100%), a load equal to the limit is within it, as in ``servers_needed``, so this year
+    is the first in which ``needed_per_year`` asks for more than today; without it (a
+    limit at 100% utilisation, where a queue is unstable) reaching the limit passes it.
     """
     _check_non_negative("load", load)
     _check_positive("limit", limit)
     _check_growth(growth)
     _check_horizon(horizon)
     for year in range(horizon + 1):
-        if grown(load, growth, year) >= limit:
+        now = grown(load, growth, year)
+        if (now > limit * (1.0 + 1e-9)) if inclusive else (now >= limit):
             return year
     return None
 
@@ -84,7 +86,7 @@ def needed_per_year(load_now: float, per_unit_capacity: float, headroom: float, 
                     horizon: int, current: int, minimum: int = 1) -> list[int]:
     """Units (instances, broker nodes) needed in each year 0..horizon to stay under headroom.
 
-    Each year's figure is the smallest n with load_t / (n x per_unit_capacity) < headroom
+    Each year's figure is the smallest n with load_t / (n x per_unit_capacity) within headroom
     (``queueing.servers_needed``, the rounding-up of load_t / (capacity x headroom)), never
     fewer than ``current`` (today's count) nor ``minimum`` (the replication factor, for
     brokers).
@@ -121,7 +123,7 @@ def project(load_now: float, per_unit_capacity: float, headroom: float, growth: 
         minimum=minimum,
         limit=limit,
         years_until=years_until(load_now, limit, growth),
-        first_year_over=first_year_over(load_now, limit, growth, horizon),
+        first_year_over=first_year_over(load_now, limit, growth, horizon, inclusive=headroom < 1.0),
         loads=tuple(grown(load_now, growth, year) for year in range(horizon + 1)),
         needed=tuple(needed),
     )

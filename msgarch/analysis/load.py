@@ -330,8 +330,11 @@ def flow_latency(model: Model, flow: Flow, consumer_loads: Mapping[str, Consumer
         return LatencyPart(f"{name} ({of.via})", seconds, of.id, None, depth,
                            "" if seconds is not None else "no-latency-class")
 
+    # consumer_path and slowest_path call each other once per request-reply hop; they are
+    # generators that yield the call they need (`yield slowest_path(...)`) and _drive runs
+    # them on an explicit stack, so a chain of hundreds of hops cannot exhaust the stack.
     def consumer_path(of: Flow, consumer: str, depth: int,
-                      visiting: frozenset[str]) -> list[LatencyPart]:
+                      visiting: frozenset[str]):
         parts = [broker_part(of, "broker latency p99", depth)]
         load = consumer_loads.get(consumer)
         wait_name = f"queueing wait p99 at {consumer}"
@@ -355,19 +358,21 @@ def flow_latency(model: Model, flow: Flow, consumer_loads: Mapping[str, Consumer
                     parts.append(LatencyPart(f"request-reply cycle back to {call.id}", None,
                                              call.id, consumer, depth + 1, "cycle"))
                 else:
-                    parts += slowest_path(call, depth + 1, visiting | {call.id})[1]
+                    parts += (yield slowest_path(call, depth + 1, visiting | {call.id}))[1]
             parts.append(broker_part(of, "reply hop", depth))
         return parts
 
     def slowest_path(of: Flow, depth: int,
-                     visiting: frozenset[str]) -> tuple[str | None, list[LatencyPart]]:
+                     visiting: frozenset[str]):
         consumers = sorted(set(of.consumers))
         if not consumers:
             return None, [broker_part(of, "broker latency p99", depth)]
-        paths = [(name, consumer_path(of, name, depth, visiting)) for name in consumers]
+        paths = []
+        for name in consumers:
+            paths.append((name, (yield consumer_path(of, name, depth, visiting))))
         return max(paths, key=lambda path: (not _bounded(path[1]), _known_total(path[1])))
 
-    consumer, parts = slowest_path(flow, 0, frozenset({flow.id}))
+    consumer, parts = _drive(slowest_path(flow, 0, frozenset({flow.id})))
     return LatencyEstimate(
         model=("sum of per-hop p99s: broker latency class + M/M/c (or per-partition M/M/1) "
                "p99 wait at peak + one service time 1/mu, request-reply calls made "
@@ -382,6 +387,23 @@ def flow_latency(model: Model, flow: Flow, consumer_loads: Mapping[str, Consumer
             if part.left_out_because == "capacity-unknown" and part.component is not None)),
         bounded=_bounded(parts),
     )
+
+
+def _drive(generator):
+    """Run a generator that yields the generators whose results it needs (each sent back
+    to it when done) with an explicit stack instead of Python recursion; its return value."""
+    stack, value = [generator], None
+    while True:
+        try:
+            needed = stack[-1].send(value)
+        except StopIteration as done:
+            stack.pop()
+            if not stack:
+                return done.value
+            value = done.value
+            continue
+        stack.append(needed)
+        value = None
 
 
 def backlog_drain_time(peak_rate: float, average_rate: float, capacity: float,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from msgarch.analysis.figures import stable
 from msgarch.analysis.growth import GrowthProjection, grown, project, years_until
 from msgarch.analysis.load import BrokerLoad, ConsumerLoad
-from msgarch.analysis.queueing import QueueEstimate, broadcast, mmc, partitioned
+from msgarch.analysis.queueing import QueueEstimate, beyond, broadcast, mmc, partitioned
 
 GROWTH_MODEL = "compound growth: load in year t = load now x (1 + g)^t"
 
@@ -164,12 +164,12 @@ def project_consumer(load: ConsumerLoad, growth: float, horizon: int,
                                        headroom)
         years.append(ConsumerYear(year, arrival, estimate, needed, partitions_needed, at_needed,
                                   capacity_needed))
-    first = next((y.year for y in years if stable(y.estimate.utilisation) >= headroom), None)
+    first = next((y.year for y in years if beyond(stable(y.estimate.utilisation), headroom)), None)
     utilisation = today.utilisation
     until = None
     if load.peak > 0 and utilisation > 0:
         until = years_until(load.peak, load.peak * headroom / utilisation, growth)
-    elif utilisation >= headroom:
+    elif beyond(utilisation, headroom):
         until = 0.0
     return ConsumerProjection(
         component=load.component,

@@ -55,22 +55,28 @@ _CLAUSE_RE = re.compile(r"^\s*(>=|<=|>|<|==|!=)\s*(\d+(?:\.\d+)*)\s*$")
 class ProfileError(Exception):
     """A profile that cannot be used: unreadable, unparsable, or failing the schema (E003)."""
 
-    def __init__(self, path: str, pointer: str, message: str, span: Span | None = None):
+    def __init__(self, path: str, pointer: str, message: str, span: Span | None = None,
+                 more: tuple[tuple[str, str], ...] = (), hint: str = ""):
         self.path = path
         self.pointer = pointer
         self.message = message
         self.span = span
+        self.more = more  # further (pointer, message) problems of the same file; pointer None: a count
+        self.hint = hint
         super().__init__(self.text)
 
     @property
     def text(self) -> str:
-        return f"{self.path}: {self.pointer or '(root)'}: {self.message}"
+        text = f"{self.path}: {self.pointer or '(root)'}: {self.message}"
+        for pointer, message in self.more:
+            text += f"; {message}" if pointer is None else f"; {pointer or '(root)'}: {message}"
+        return text
 
     def __str__(self) -> str:
         return self.text
 
     def to_diagnostic(self, span: Span | None = None) -> Diagnostic:
-        return input_error("E003", self.text, span if span is not None else self.span)
+        return input_error("E003", self.text, span if span is not None else self.span, hint=self.hint)
 
 
 class UnknownKindError(ProfileError, KeyError):
@@ -119,9 +125,18 @@ class Profile:
     data: dict = field(hash=False, repr=False)
     version: str | None = None
     origin: tuple[str, ...] = ()
+    #: path -> Fact, filled as facts are asked for (broker-fit asked 81,862 times on one example)
+    _facts: dict = field(default_factory=dict, init=False, repr=False, compare=False, hash=False)
 
     # -- facts ---------------------------------------------------------------------------
     def fact(self, path: str) -> Fact:
+        cached = self._facts.get(path)
+        if cached is not None:
+            return cached
+        self._facts[path] = fact = self._fact(path)
+        return fact
+
+    def _fact(self, path: str) -> Fact:
         value = _lookup(self.data, path)
         if value is _MISSING:
             raise KeyError(f"{self.id} profile has no field {path!r}")
@@ -209,6 +224,37 @@ class Profile:
     def uncertain(self) -> Mapping[str, str]:
         return self.data.get("uncertain", {})
 
+    # -- broker settings -----------------------------------------------------------------
+    def with_settings(self, settings: Mapping[str, Any]) -> "Profile":
+        """This profile with the `when-set` overrides of every fact whose setting the broker
+        declares with the value the override names (``scheduler on``, ``plugins ...``).
+
+        A fact's ``when-set`` cases are tried in order and the first that matches wins; its
+        ``then`` fields replace the fact's own, note and source included.
+        """
+        if not settings:
+            return self
+        key = (self, _settings_key(settings))  # equal profiles (data included) share an entry
+        found = _WITH_SETTINGS.get(key)
+        if found is not None:
+            return found
+        data = self.data
+        for path in FACT_PATHS:
+            value = _lookup(data, path)
+            if not isinstance(value, Mapping):
+                continue
+            for case in value.get("when-set") or ():
+                if case.get("setting") in settings and _setting_matches(case, settings[case["setting"]]):
+                    merged = {k: v for k, v in value.items() if k not in ("note", "source", "uncertain")}
+                    merged = deep_merge(merged, case.get("then") or {})
+                    merged.pop("when-set", None)
+                    data = _replace_at(data, path, merged)
+                    break
+        found = self if data is self.data else Profile(self.id, self.name, self.description, self.model,
+                                                        data, self.version, self.origin)
+        _WITH_SETTINGS[key] = found
+        return found
+
     # -- versions ------------------------------------------------------------------------
     def at_version(self, version: str | None) -> "Profile":
         """This profile with the overrides of every range that ``version`` falls in."""
@@ -226,6 +272,41 @@ class Profile:
 
 
 _MISSING = object()
+_WITH_SETTINGS: dict[tuple, "Profile"] = {}
+_SETTING_WORDS = {"on": True, "off": False, "true": True, "false": False, "yes": True, "no": False}
+
+
+def _setting_value(value: Any) -> Any:
+    """A declared setting as the profile's `when-set` compares it: flag words as booleans,
+    names in lower case with `_` read as `-`, word lists as tuples."""
+    if isinstance(value, str):
+        word = value.strip().lower()
+        return _SETTING_WORDS.get(word, word.replace("_", "-"))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return tuple(_setting_value(item) for item in value)
+    return value
+
+
+def _settings_key(settings: Mapping[str, Any]) -> tuple:
+    return tuple(sorted((str(name), repr(_setting_value(value))) for name, value in settings.items()))
+
+
+def _setting_matches(case: Mapping, declared: Any) -> bool:
+    value = _setting_value(declared)
+    if "includes" in case:
+        words = value if isinstance(value, tuple) else (value,)
+        return _setting_value(case["includes"]) in words
+    if "equals" in case:
+        return value == _setting_value(case["equals"])
+    return True
+
+
+def _replace_at(data: Mapping, path: str, value: Any) -> dict:
+    """A copy of ``data`` with the field at ``path`` replaced (the rest shared)."""
+    head, _, rest = path.partition(".")
+    copy_ = dict(data)
+    copy_[head] = _replace_at(data[head], rest, value) if rest else value
+    return copy_
 
 
 def _lookup(data: Mapping, path: str) -> Any:
@@ -379,8 +460,15 @@ def _without_required(node: Any) -> Any:
     return node
 
 
+#: Schema problems named one by one in an E003 message; the rest are counted.
+_PROBLEMS_SHOWN = 3
+_YAML_BOOLEAN_HINT = ('quote "yes" and "no" in YAML (`support: "yes"`): bare, YAML 1.1 reads them as '
+                      "the booleans true and false")
+
+
 def validate_profile_data(data: Any, path: str) -> None:
-    """Raise ProfileError naming the JSON pointer of the first schema violation."""
+    """Raise ProfileError naming the JSON pointer of every schema violation (the first few,
+    each at its most specific cause, and a count of the rest)."""
     import jsonschema
 
     full, partial = _validators()
@@ -392,34 +480,96 @@ def validate_profile_data(data: Any, path: str) -> None:
     if not problems:
         return
     problems.sort(key=lambda item: (item[1], list(map(str, item[0].absolute_path)), item[0].message))
-    error, prefix = problems[0]
-    best = jsonschema.exceptions.best_match([error]) or error
-    message = best.message
-    if len(problems) > 1:
-        message += f" (and {len(problems) - 1} more problem{'s' if len(problems) > 2 else ''})"
-    raise ProfileError(path, prefix + _json_pointer(best.absolute_path), message)
+    named = []
+    for error, prefix in problems:
+        best = jsonschema.exceptions.best_match([error]) or error
+        named.append((prefix + _json_pointer(best.absolute_path), best.message, best.instance))
+    shown = named[:_PROBLEMS_SHOWN]
+    rest = len(named) - len(shown)
+    (pointer, message, _), more = shown[0], tuple((p, m) for p, m, _ in shown[1:])
+    if rest:
+        more += ((None, f"and {rest} more problem{'s' if rest > 1 else ''}"),)
+    hint = _YAML_BOOLEAN_HINT if any(isinstance(instance, bool) for _, _, instance in named) else ""
+    raise ProfileError(path, pointer, message, more=more, hint=hint)
 
 
 def _read_document(path: str) -> Any:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ProfileError(path, "", f"cannot read the profile: {exc}") from None
-    if path.lower().endswith(".json"):
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ProfileError(path, "", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
-    import yaml
+    from msgarch.fsread import MAX_PROFILE_BYTES, read_bytes
 
     try:
-        return yaml.safe_load(text)
+        text = read_bytes(path, MAX_PROFILE_BYTES).decode("utf-8")
+    except OSError as exc:
+        raise ProfileError(path, "", f"cannot read the profile: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ProfileError(path, "", f"cannot read the profile: it is not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        if path.lower().endswith(".json"):
+            try:
+                document = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ProfileError(path, "", f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}") from None
+        else:
+            document = _load_yaml(text, path)
+    except RecursionError:
+        raise ProfileError(path, "", f"the profile is nested more than {MAX_DEPTH} levels deep") from None
+    _check_document(document, path)
+    return document
+
+
+#: How deep a profile may nest (the schema needs 4 levels; the validator recurses per level).
+MAX_DEPTH = 32
+
+
+def _load_yaml(text: str, path: str) -> Any:
+    """YAML without aliases: a 353-byte alias bomb expands to gigabytes (and the schema
+    validator renders the expanded data into its messages)."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                event = self.peek_event()
+                raise yaml.composer.ComposerError(
+                    None, None, f"an alias (*{event.anchor}) is not allowed in a profile; write the value out",
+                    event.start_mark)
+            return super().compose_node(parent, index)
+
+    try:
+        return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ProfileError(path, "", f"invalid YAML{where}: {problem}") from None
+
+
+def _check_document(document: Any, path: str) -> None:
+    """Bounded depth, and no text a terminal would obey (escape sequences, bidi overrides)
+    or no encoder accepts (lone surrogates). Iterative: depth is what is being checked."""
+    from msgarch.textsafe import UNSAFE_IN_PROFILE, describe
+
+    stack: list[tuple[Any, tuple, int]] = [(document, (), 0)]
+    while stack:
+        node, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise ProfileError(path, _json_pointer(where[:MAX_DEPTH]),
+                               f"the profile is nested more than {MAX_DEPTH} levels deep")
+        if isinstance(node, Mapping):
+            items = list(node.items())
+        elif isinstance(node, list):
+            items = list(enumerate(node))
+        else:
+            items = []
+            if isinstance(node, str) and (found := UNSAFE_IN_PROFILE.search(node)):
+                raise ProfileError(path, _json_pointer(where),
+                                   f"the text contains the control character {describe(found.group())}; "
+                                   "profile text may not contain control, bidirectional-override or "
+                                   "surrogate characters")
+        for key, value in items:
+            if isinstance(key, str) and (found := UNSAFE_IN_PROFILE.search(key)):
+                raise ProfileError(path, _json_pointer(where), f"a key contains the control character "
+                                   f"{describe(found.group())}")
+            stack.append((value, (*where, key), depth + 1))
 
 
 def load_profile_file(path: str, base: Profile | None = None) -> Profile:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 
@@ -9,8 +10,10 @@ import click
 
 from msgarch.diagnostics import InputError
 from msgarch.dsl.parser import decode_source
+from msgarch.fsread import leaves
 from msgarch.model.loader import STDIN_PATH
 from msgarch.output.report import Report
+from msgarch.textsafe import line
 
 
 def use_colour(stream=None) -> bool:
@@ -22,7 +25,18 @@ def read_stdin_if_needed(paths) -> str | None:
     """The text of stdin when `-` is among the paths; InputError when it is not UTF-8."""
     if STDIN_PATH not in paths:
         return None
-    return decode_source(STDIN_PATH, sys.stdin.buffer.read())
+    from msgarch.diagnostics import Span, input_error
+    from msgarch.fsread import read_stream
+
+    stream = getattr(sys.stdin, "buffer", None)
+    try:
+        if stream is None:
+            raise OSError(errno.EBADF, "stdin is closed")
+        data = read_stream(stream)
+    except (OSError, ValueError) as exc:  # ValueError: a closed file object
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else "stdin is closed"
+        raise InputError([input_error("E001", f"cannot read stdin: {reason}", Span.point(STDIN_PATH))]) from None
+    return decode_source(STDIN_PATH, data)
 
 
 def fail_with(error: InputError) -> None:
@@ -41,6 +55,47 @@ def split_codes(values) -> tuple[str, ...] | None:
         return None
     codes = tuple(code.strip() for value in values for code in value.split(",") if code.strip())
     return codes or ("",)  # given but empty: reported as a selector that matches nothing
+
+
+def input_paths(models, config=None) -> list[str]:
+    """Every file a run read: each model's files, its `profile` files, the configuration
+    and the files of its `profiles` directories (an output must never overwrite one)."""
+    from msgarch.brokers.profiles import USER_PROFILE_SUFFIXES
+
+    paths: list[str] = []
+    for model in models:
+        paths += [f for f in model.files if f != STDIN_PATH]
+        paths += [os.path.join(os.path.dirname(b.span.path), b.profile_path)
+                  for b in model.brokers.values() if b.profile_path]
+    if config is not None:
+        paths += [config.path] if config.path else []
+        for directory in config.profiles:
+            try:
+                paths += [os.path.join(directory, n) for n in os.listdir(directory)
+                          if n.lower().endswith(USER_PROFILE_SUFFIXES)]
+            except OSError:
+                pass
+    return paths
+
+
+def check_output(output: str, inputs, command: str, force: bool = False) -> None:
+    """Exit 2 before anything is drawn when OUT is an input of the run (whatever --force
+    says), or when it is a symbolic link leading out of the working directory (unless --force)."""
+    if output == "-":
+        return
+    for path in inputs:
+        try:
+            same = os.path.abspath(output) == os.path.abspath(path) or os.path.samefile(output, path)
+        except OSError:
+            same = False
+        if same:
+            click.echo(f"msgarch {command}: refusing to write '{line(output)}': it is an input of this run "
+                       f"('{line(path)}'); choose another output file", err=True)
+            sys.exit(2)
+    if not force and os.path.islink(output) and leaves(output, "."):
+        click.echo(f"msgarch {command}: refusing to write '{line(output)}': it is a symbolic link leading "
+                   "outside the working directory; remove it, or give --force to write through it", err=True)
+        sys.exit(2)
 
 
 def draw_to(output: str, scene, output_format: str, command: str, **options) -> None:

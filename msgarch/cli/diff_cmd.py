@@ -58,12 +58,14 @@ def compare(old, new, config, keep: list | None = None) -> ModelDiff:
     return diff_sides(before.side(), after.side(), tuple(config.profiles or ()))
 
 
-def _render(path: str, old, new, result: ModelDiff) -> None:
+def _render(path: str, old, new, result: ModelDiff, config=None, force: bool = False) -> None:
     """Draw NEW with the diff marked into ``path`` (.svg, .mmd, .dot, .png, .pdf, .html)."""
     import os
 
-    from msgarch.cli.common import draw_to
+    from msgarch.cli.common import check_output, draw_to, input_paths
     from msgarch.diff.highlight import highlight
+
+    check_output(path, input_paths([old.analysis.model, new.analysis.model], config), "diff", force)
 
     output_format = os.path.splitext(path)[1].lower().lstrip(".")
     output_format = {"mermaid": "mmd", "gv": "dot"}.get(output_format, output_format)
@@ -77,8 +79,8 @@ def _pairs(sides, base, stdin_text):
         if len(sides) != 2:
             raise click.UsageError("give OLD and NEW (files or REV:PATH), or --base REV")
         return [(sources.load_side(sides[0], stdin_text), sources.load_side(sides[1], stdin_text))]
-    top = sources.check_revision(base)
-    return [sources.load_changed(root, base, top) for root in sources.changed_roots(base, tuple(sides))]
+    top, commit = sources.check_revision(base)
+    return [sources.load_changed(root, base, top, commit) for root in sources.changed_roots(base, tuple(sides))]
 
 
 @click.command()
@@ -96,7 +98,9 @@ def _pairs(sides, base, stdin_text):
                    "added elements green, removed ones kept dashed red, changed ones amber.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Lint configuration (default: .msgarch.toml or pyproject.toml found walking up).")
-def diff(sides, base, output_format, fail_on, render_path, config_path):
+@click.option("--force", is_flag=True,
+              help="Write --render's file even through a symbolic link leading out of the working directory.")
+def diff(sides, base, output_format, fail_on, render_path, config_path, force):
     """Semantic diff of two architectures: OLD and NEW are .msgarch files or REV:PATH
     read from git (HEAD~1:arch.msgarch); includes are read at the same revision.
 
@@ -127,7 +131,7 @@ def diff(sides, base, output_format, fail_on, render_path, config_path):
         if len(diffs) != 1:
             raise click.UsageError(f"--render draws one architecture, and {len(diffs)} changed: "
                                    "give OLD NEW, or limit --base to one file")
-        _render(render_path, analysed[0], analysed[1], diffs[0])
+        _render(render_path, analysed[0], analysed[1], diffs[0], config, force)
     module = importlib.import_module(FORMATS[output_format])
     click.echo(module.render(diffs, colour=use_colour() and output_format == "text"), nl=False)
     conditions = fail_on or ("breaking",)

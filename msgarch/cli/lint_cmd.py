@@ -28,6 +28,14 @@ def _emit(report: Report, output_format: str, statistics: bool) -> None:
     click.echo(module.render(report, colour=use_colour(), with_statistics=statistics), nl=False)
 
 
+def _say_config(config, verbose: bool) -> None:
+    if verbose:
+        from msgarch.textsafe import line
+
+        where = f"'{line(config.path)}'" if config.path else "none found (defaults: every rule, fail on errors)"
+        click.echo(f"msgarch: configuration: {where}", err=True)
+
+
 def _unusable(error: InputError, output_format: str) -> None:
     report = Report(error.diagnostics, len(error.sources), error.sources)
     _emit(report, output_format, False)
@@ -40,7 +48,8 @@ def _unusable(error: InputError, output_format: str) -> None:
               show_default=True, help="Output format.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Configuration file, for its `profiles` directories (default: found walking up).")
-def check(paths, output_format, config_path):
+@click.option("-v", "--verbose", is_flag=True, help="Say on stderr which configuration file was used.")
+def check(paths, output_format, config_path, verbose):
     """Parse and build PATHS, and check names and references (S001, S002, T703): no analysis.
 
     PATHS are .msgarch files, directories (every .msgarch below) or - for stdin.
@@ -53,6 +62,7 @@ def check(paths, output_format, config_path):
         config = load_config(next((p for p in paths if p != "-"), "."), config_path)
     except InputError as error:
         _unusable(error, output_format)
+    _say_config(config, verbose)
     report = api.check(paths, config, stdin_text)
     _emit(report, output_format, False)
     sys.exit(exit_code(list(report.diagnostics), "error"))
@@ -71,7 +81,9 @@ def check(paths, output_format, config_path):
 @click.option("--statistics", is_flag=True, help="Count the findings by rule.")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Configuration file (default: .msgarch.toml or pyproject.toml found walking up).")
-def lint(paths, output_format, select, ignore, extend_select, fail_on, exit_zero, statistics, config_path):
+@click.option("-v", "--verbose", is_flag=True, help="Say on stderr which configuration file was used.")
+def lint(paths, output_format, select, ignore, extend_select, fail_on, exit_zero, statistics, config_path,
+         verbose):
     """Lint PATHS: parse, build, analyse and run every selected rule.
 
     PATHS are .msgarch files, directories (every .msgarch below) or - for stdin.
@@ -94,6 +106,7 @@ def lint(paths, output_format, select, ignore, extend_select, fail_on, exit_zero
             raise click.UsageError("; ".join(problems))
     except InputError as error:
         _unusable(error, output_format)
+    _say_config(config, verbose)
     report = api.lint(paths, config, stdin_text)
     _emit(report, output_format, statistics)
     code = exit_code(list(report.diagnostics), config.fail_on)

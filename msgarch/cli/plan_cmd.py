@@ -31,7 +31,7 @@ def plan(path, output_format, config_path):
     try:
         stdin_text = read_stdin_if_needed([path])
         config = load_config(path if path != "-" else ".", config_path)
-        model = api.load_one(path, stdin_text)
+        model = api.load_one(path, stdin_text, config.profiles)
         profile_of = api.profile_lookup(model, config.profiles, strict_kinds=True)
         for name in sorted(model.brokers):
             profile_of(name)  # an invalid profile file stops here, with its location

@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from msgarch.cli.common import draw_to, fail_with, read_stdin_if_needed
+from msgarch.cli.common import check_output, draw_to, fail_with, input_paths, read_stdin_if_needed
 from msgarch.diagnostics import InputError
 
 #: format -> needs Graphviz's programs
@@ -39,7 +39,10 @@ BINARY = ("png", "pdf")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Configuration file, for rule selection and `profiles` directories "
                    "(default: .msgarch.toml or pyproject.toml found walking up).")
-def render(path, output, output_format, group, heat, layout, view, legend, config_path):
+@click.option("--force", is_flag=True,
+              help="Write OUT even when it is a symbolic link leading out of the working directory "
+                   "(an input of the run is never overwritten).")
+def render(path, output, output_format, group, heat, layout, view, legend, config_path, force):
     """Draw the topology of FILE (a .msgarch file, or - for stdin) into OUT.
 
     Formats: .svg .png .pdf (need Graphviz), .dot (Graphviz source), .mmd (Mermaid
@@ -52,23 +55,29 @@ def render(path, output, output_format, group, heat, layout, view, legend, confi
         raise click.UsageError(f"{output_format} is binary: give a file name to -o, not -")
     try:
         stdin_text = read_stdin_if_needed([path])
-        scene = build(path, stdin_text, config_path, group=group, heat=heat, view=view)
+        inputs: list[str] = []
+        scene = build(path, stdin_text, config_path, group=group, heat=heat, view=view, inputs=inputs)
     except InputError as error:
         fail_with(error)
+    check_output(output, inputs, "render", force)
     _suggest_logical(scene, view)
     draw_to(output, scene, output_format, "render", layout=layout, legend=legend)
     sys.exit(0)
 
 
 def build(path: str, stdin_text: str | None = None, config_path: str | None = None, *,
-          group: str = "zone", heat: bool = False, view: str | None = None):
-    """Load FILE, lint it and size it; return the Scene every format is drawn from."""
+          group: str = "zone", heat: bool = False, view: str | None = None, inputs: list | None = None):
+    """Load FILE, lint it and size it; return the Scene every format is drawn from
+    (``inputs`` receives every file the run read)."""
     from msgarch import api
     from msgarch.lint.config import load_config
     from msgarch.render import Loads, build_scene
 
     config = load_config(path if path != "-" else ".", config_path)
-    analysis = api.analyse(api.load_one(path, stdin_text), config)
+    model = api.load_one(path, stdin_text, config.profiles)
+    if inputs is not None:
+        inputs += input_paths([model], config)
+    analysis = api.analyse(model, config)
     return build_scene(analysis.model, analysis.findings,
                        Loads(analysis.consumers, analysis.brokers, analysis.capacity_sources),
                        group=group, heat=heat, broker_models=analysis.broker_models, view=view)

@@ -49,51 +49,29 @@ def message_limit(broker: Broker, profile) -> tuple[float | None, str]:
 
 
 def unmet_needs(model: Model, flow: Flow, profiles: dict) -> dict[str, Unmet] | None:
-    """Every need of ``flow`` its broker lacks, keyed; None when it cannot be checked
-    (the flow names undeclared elements, or the broker has no built-in profile)."""
+    """Every need of ``flow`` its broker does not meet, keyed; None when it cannot be checked
+    (the flow names undeclared elements, or the broker has no built-in profile).
+
+    The verdicts are lint's own (``analysis.fit``, the B rules and P102): a need that lint
+    calls a caveat is met here too, so a diff never calls breaking what lint accepts.
+    """
+    from msgarch.analysis import fit
+
     if not model.resolved(flow):
         return None
-    broker = model.brokers[flow.via]
     profile = profiles.get(flow.via)
     if profile is None:
         return None
     out: dict[str, Unmet] = {}
-
-    def check(key: str, need: str, path: str) -> None:
-        cited = _lacks(profile, path)
-        if cited is not None:
-            out[key] = Unmet(key, need, cited)
-
-    check(f"pattern:{flow.pattern}", f"the {flow.pattern} pattern", f"patterns.{flow.pattern}")
-    if flow.durable:
-        check("durable", "durable messages", "durable")
-    if flow.delivery is not None and DELIVERY_STRENGTH[flow.delivery] > DELIVERY_STRENGTH.get(profile.delivery, -1):
-        out[f"delivery:{flow.delivery}"] = Unmet(f"delivery:{flow.delivery}", f"{flow.delivery} delivery",
-                                                 profile.fact("delivery").cite())
-    if flow.ordered:
-        check("ordered", "ordered delivery", "ordering")
-    if flow.priority is not None and profile.priority_levels < flow.priority:
-        out[f"priority:{flow.priority}"] = Unmet(f"priority:{flow.priority}", f"{flow.priority} priority levels",
-                                                 profile.fact("priority").cite())
-    if flow.ttl is not None:
-        check("ttl", "per-message expiry (ttl)", "ttl")
-    if flow.delay:
-        check("delay", "delayed delivery", "delay")
-        limit = profile.delay_max
-        if "delay" not in out and flow.delay_max is not None and limit is not None and flow.delay_max > limit:
-            out["delay-max"] = Unmet("delay-max", f"delays of up to {show_duration(flow.delay_max)}",
-                                     profile.fact("delay").cite())
-    if flow.dead_letter:
-        check("dead-letter", "dead-lettering", "dead-letter")
-    if flow.replay or flow.retention:
-        check("replay", "retention and replay of consumed messages", "replay")
-    if flow.routing is not None:
-        check(f"routing:{flow.routing}", f"{flow.routing} routing", f"routing.{flow.routing}")
-    message = model.messages[flow.message]
-    largest = message.max_size if message.max_size is not None else message.size
-    limit, cited = message_limit(broker, profile)
-    if largest is not None and limit is not None and largest > limit:
-        out["max-size"] = Unmet("max-size", f"messages of up to {show_size(largest)} ({message.name})", cited)
+    for verdict in fit.check_all(fit.FlowNeeds.of(flow, model), profile):
+        if verdict.status != fit.NO:
+            continue
+        key = "max-size" if verdict.requirement == "max-size" else f"{verdict.requirement}:{verdict.need}"
+        cited = verdict.fact.cite() if verdict.fact is not None else verdict.finding
+        # a limit needs its figure said ("accepts at most 16 MiB by default"); a missing
+        # capability is said by the cited fact alone
+        limited = verdict.requirement in ("max-size", "delay") and verdict.fact is not None
+        out[key] = Unmet(key, verdict.need, f"{verdict.finding} ({cited})" if limited else cited)
     return out
 
 

@@ -114,8 +114,8 @@ def flow_property(name: str, before: Any, after: Any, unit: str, pattern_before:
         if _delivery_rank(after) < _delivery_rank(before):
             if after is None and before == "at-most-once":
                 return [Reason(S, "at-most-once was the weakest guarantee anyway")]
-            return [Reason(B, f"delivery guarantee weakened: {b} -> {a}: messages may now be lost"
-                              + (" or duplicated" if before == "exactly-once" and after is not None else ""))]
+            effect = "duplicated (at-least-once loses nothing)" if after == "at-least-once" else "lost"
+            return [Reason(B, f"delivery guarantee weakened: {b} -> {a}: messages may now be {effect}")]
         return [Reason(S, f"delivery guarantee strengthened: {b} -> {a}")]
     if name == "pattern":
         return _pattern_change(before, after, consumers_after)

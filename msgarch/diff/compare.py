@@ -79,11 +79,12 @@ def _canonical(flow: Flow) -> str:
 
 def _match_same_identity(old: list[Flow], new: list[Flow]) -> tuple[list[tuple[Flow, Flow]], list[Flow], list[Flow]]:
     """Pair flows that share an identity: identical ones first, the rest in canonical order."""
-    old_left = sorted(old, key=_canonical)
-    new_left = sorted(new, key=_canonical)
+    canonical = {id(f): _canonical(f) for f in (*old, *new)}  # once per flow, not per comparison
+    old_left = sorted(old, key=lambda f: canonical[id(f)])
+    new_left = sorted(new, key=lambda f: canonical[id(f)])
     pairs: list[tuple[Flow, Flow]] = []
     for o in list(old_left):
-        twin = next((n for n in new_left if _canonical(n) == _canonical(o)), None)
+        twin = next((n for n in new_left if canonical[id(n)] == canonical[id(o)]), None)
         if twin is not None:
             pairs.append((o, twin))
             old_left.remove(o)

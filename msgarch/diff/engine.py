@@ -96,10 +96,35 @@ def _element_reasons(pair: Pair) -> list[Reason]:
     return []
 
 
-def _property_changes(pair: Pair) -> list[PropertyChange]:
+def _delivery_fix(pair: Pair, old: Model, new: Model, profiles: tuple[dict, dict]) -> Reason | None:
+    """A weaker `delivery` that trades a guarantee the broker could not give for one it gives,
+    where every consumer is idempotent (B202's own hint): a fix, not a break."""
+    o, n = pair.old, pair.new
+    if o.delivery != "exactly-once" or n.delivery != "at-least-once":
+        return None
+    before, after = unmet_needs(old, o, profiles[0]), unmet_needs(new, n, profiles[1])
+    if before is None or after is None:
+        return None
+    if not any(key.startswith("delivery:") for key in before) or any(key.startswith("delivery:") for key in after):
+        return None
+    consumers = sorted(set(n.consumers))
+    if not all(c in new.components and new.components[c].idempotent for c in consumers):
+        return None
+    return Reason(S, f"delivery exactly-once -> at-least-once: a fix (lint's B202 hint): broker {n.via} could "
+                     f"not give exactly-once and gives at-least-once, and the idempotent "
+                     f"{'consumer' if len(consumers) == 1 else 'consumers'} ({', '.join(consumers)}) make it "
+                     "effectively-once")
+
+
+def _property_changes(pair: Pair, old: Model | None = None, new: Model | None = None,
+                      profiles: tuple[dict, dict] | None = None) -> list[PropertyChange]:
     out = []
     for _attr, name, unit, before, after in pair.props:
-        if pair.category == "flow":
+        fix = (_delivery_fix(pair, old, new, profiles)
+               if pair.category == "flow" and name == "delivery" and profiles is not None else None)
+        if fix is not None:
+            reasons = [fix]
+        elif pair.category == "flow":
             reasons = flow_property(name, before, after, unit, pair.old.pattern, pair.new.pattern,
                                     tuple(pair.new.consumers))
         elif pair.category == "kind":
@@ -185,6 +210,15 @@ def _over(delta: CapacityDelta) -> bool:
 
 
 def _capacity_reasons(work: _Work, deltas, new: Model, notes: list[str]) -> None:
+    by_consumer: dict[str, list] = {}
+    by_broker: dict[str, list] = {}
+    if any(_over(delta) for delta in deltas):
+        # indexed once (scanning every flow for every delta was quadratic), in model order
+        for f in new.flows:
+            if new.resolved(f):
+                for consumer in dict.fromkeys(f.consumers):
+                    by_consumer.setdefault(consumer, []).append(f)
+                by_broker.setdefault(f.via, []).append(f)
     for delta in deltas:
         if not _over(delta):
             continue
@@ -193,10 +227,7 @@ def _capacity_reasons(work: _Work, deltas, new: Model, notes: list[str]) -> None
         what = "utilisation at peak" if delta.category == "component" else "load at peak"
         text = (f"{delta.category} {delta.name}: {what} {before} -> {after}, past the "
                 f"{show_percent(delta.headroom_after)} headroom (see capacity)")
-        if delta.category == "component":
-            via = [f for f in new.flows if delta.name in f.consumers and new.resolved(f)]
-        else:
-            via = [f for f in new.flows if f.via == delta.name and new.resolved(f)]
+        via = (by_consumer if delta.category == "component" else by_broker).get(delta.name, [])
         targets = [(delta.category, delta.name)] if work.has(delta.category, delta.name) else []
         targets += [("flow", f.id) for f in via if work.has("flow", f.id)]
         if not targets:
@@ -237,6 +268,7 @@ def diff_sides(old: Side, new: Side, profile_dirs: tuple[str, ...] = ()) -> Mode
     every = pair_elements(old.model, new.model)
     pairs = {(p.category, p.name): p for p in every if p.change != "removed"}  # by NEW name
     work = _Work()
+    profiles = (model_profiles(old.model), model_profiles(new.model))
     declarations = None
     if _has_channels(old.model) or _has_channels(new.model):
         declarations = ChannelChanges(old.model, new.model, profile_dirs)
@@ -248,7 +280,7 @@ def diff_sides(old: Side, new: Side, profile_dirs: tuple[str, ...] = ()) -> Mode
     for pair in every:
         if declarations is not None and pair.category == "flow" and pair.name in declarations.explained:
             continue  # reported once, on the channel, route or endpoint change that caused it
-        work.add_pair(pair, _property_changes(pair), _element_reasons(pair))
+        work.add_pair(pair, _property_changes(pair, old.model, new.model, profiles), _element_reasons(pair))
     notes: list[str] = []
     _capabilities(work, old.model, new.model, pairs, notes)
     _rate_without_capacity(work, pairs, new)

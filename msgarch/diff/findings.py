@@ -92,6 +92,8 @@ def _contains(outer: Span, inner: Span) -> bool:
 
 
 def _mentions(message: str, flow_id: str) -> bool:
+    if flow_id not in message:  # most are not: no pattern to compile (one per flow thrashed re's cache)
+        return False
     return re.search(r"(?<![\w>-])" + re.escape(flow_id) + r"(?![\w#-])", message) is not None
 
 

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 import subprocess
+
+_HASH = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?")
+
+
+def _commit(rev: str) -> str:
+    """Later git commands take only a resolved commit hash (never a name that could be an option)."""
+    if not _HASH.fullmatch(rev):
+        raise GitError(f"internal: {rev!r} is not a resolved commit hash")
+    return rev
 
 
 class GitError(Exception):
@@ -36,7 +46,7 @@ def prefix(cwd: str = ".") -> str:
 
 
 def resolve_revision(rev: str, cwd: str = ".") -> str:
-    """The commit ``rev`` names (GitError when it names none)."""
+    """The hash of the commit ``rev`` names (GitError when it names none)."""
     return run_git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
                    cwd).decode().strip()
 
@@ -48,7 +58,7 @@ def show(rev: str, path: str, cwd: str = ".") -> bytes:
     missing file; GitError for anything else.
     """
     try:
-        return run_git(["show", f"{rev}:{path}"], cwd)
+        return run_git(["show", f"{_commit(rev) if rev else ''}:{path}"], cwd)
     except GitError as exc:
         text = str(exc)
         if "does not exist" in text or "exists on disk, but not in" in text:
@@ -58,7 +68,7 @@ def show(rev: str, path: str, cwd: str = ".") -> bytes:
 
 def files_at(rev: str, cwd: str = ".") -> list[str]:
     """Every file of ``rev``, relative to the top of the work tree."""
-    out = run_git(["ls-tree", "-r", "-z", "--name-only", "--full-tree", rev], cwd)
+    out = run_git(["ls-tree", "-r", "-z", "--name-only", "--full-tree", _commit(rev), "--"], cwd)
     return sorted(p for p in out.decode("utf-8").split("\0") if p)
 
 
@@ -74,7 +84,7 @@ def work_tree_files(cwd: str = ".") -> list[str]:
 def changed_since(rev: str, cwd: str = ".") -> list[str]:
     """Files that differ between ``rev`` and the work tree, plus untracked ones (top-relative)."""
     top = toplevel(cwd)
-    tracked = run_git(["diff", "--name-only", "-z", "--no-renames", rev, "--"], top)
+    tracked = run_git(["diff", "--name-only", "-z", "--no-renames", _commit(rev), "--"], top)
     untracked = run_git(["ls-files", "-z", "--others", "--exclude-standard", "--full-name"], top)
     names = set(tracked.decode("utf-8").split("\0")) | set(untracked.decode("utf-8").split("\0"))
     return sorted(posixpath.normpath(n) for n in names if n)

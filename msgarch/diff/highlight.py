@@ -11,16 +11,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from msgarch.diff.changes import ModelDiff
-
-
-def _mangle(text: str) -> str:
-    from msgarch.render.text import mangle
-
-    return mangle(text)
+from msgarch.render.scene import broker_id, component_id
+from msgarch.render.text import mangle as _mangle
 
 
 def _flow_edges(scene, flow_id: str) -> list:
-    key = f"e_{_mangle(flow_id)}"
+    from msgarch.render.scene import flow_edge_id
+
+    key = flow_edge_id(flow_id)
     return [e for e in scene.edges if e.id == key or e.id.startswith(key + "_to_")]
 
 
@@ -57,7 +55,7 @@ def highlight(old_scene, new_scene, diff: ModelDiff):
         if change.change == "affected":
             continue
         if change.category in ("component", "broker"):
-            node_id = ("c_" if change.category == "component" else "b_") + _mangle(change.name)
+            node_id = (component_id if change.category == "component" else broker_id)(change.name)
             if change.change == "removed":
                 removed_nodes += [n for n in old_scene.nodes if n.id == node_id and n.id not in new_node_ids]
             else:

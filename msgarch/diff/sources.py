@@ -11,6 +11,7 @@ import posixpath
 from dataclasses import dataclass
 
 from msgarch.diagnostics import InputError, Span, input_error
+from msgarch.api import load_one
 from msgarch.diff import git
 from msgarch.model.loader import STDIN_PATH, load_model, read_file
 from msgarch.model.model import Model
@@ -29,14 +30,15 @@ def _git_failure(where: str, error: git.GitError) -> InputError:
     return InputError([input_error("E001", f"cannot read '{where}' from git: {error}", Span.point(where))])
 
 
-def git_reader(rev: str, top: str):
-    """A loader ``reader`` that reads top-relative paths at ``rev``."""
+def git_reader(commit: str, top: str, label: str | None = None):
+    """A loader ``reader`` that reads top-relative paths at ``commit`` (a resolved hash, or
+    "" for the index); errors name the revision as the user wrote it (``label``)."""
 
     def read(path: str) -> bytes:
         try:
-            return git.show(rev, path, top)
+            return git.show(commit, path, top)
         except git.GitError as error:
-            raise _git_failure(f"{rev}:{path}", error) from None
+            raise _git_failure(f"{commit if label is None else label}:{path}", error) from None
 
     return read
 
@@ -55,18 +57,19 @@ def work_tree_reader(top: str):
     return read
 
 
-def check_revision(rev: str, cwd: str = ".") -> str:
-    """The top of the work tree; InputError when there is no repository or no such revision."""
+def check_revision(rev: str, cwd: str = ".") -> tuple[str, str]:
+    """(the top of the work tree, the commit ``rev`` names); InputError when there is no
+    repository or no such revision. Only the commit's hash is passed to later git commands:
+    a ref named like an option (`--output=FILE`) must never reach them."""
     try:
         top = git.toplevel(cwd)
     except git.GitError as error:
         raise InputError([input_error("E001", f"cannot use revision '{rev}': {error}", None)]) from None
     try:
-        git.resolve_revision(rev, top)
+        return top, git.resolve_revision(rev, top)
     except git.GitError:
         raise InputError([input_error("E001", f"'{rev}' is not a revision of the repository at {top}",
                                       None, "give a branch, a tag or a commit, e.g. HEAD~1 or origin/main")]) from None
-    return top
 
 
 def is_revision_path(argument: str) -> bool:
@@ -80,13 +83,14 @@ def load_side(argument: str, stdin_text: str | None = None, cwd: str = ".") -> L
         if argument != STDIN_PATH and os.path.isdir(argument):
             raise InputError([input_error("E001", f"'{argument}' is a directory; diff takes two files "
                                           "(or --base REV for every changed file)", Span.point(argument))])
-        return Loaded(load_model(argument, text=stdin_text if argument == STDIN_PATH else None), argument)
+        return Loaded(load_one(argument, stdin_text), argument)
     rev, path = argument.split(":", 1)
     if not path:
         raise InputError([input_error("E001", f"'{argument}' names no file after the colon", Span.point(argument))])
+    commit = ""  # ":PATH" is the index, as in git
     if rev:
-        top = check_revision(rev, cwd)
-    else:  # ":PATH" is the index, as in git
+        top, commit = check_revision(rev, cwd)
+    else:
         try:
             top = git.toplevel(cwd)
         except git.GitError as error:
@@ -97,7 +101,7 @@ def load_side(argument: str, stdin_text: str | None = None, cwd: str = ".") -> L
         except git.GitError as error:
             raise _git_failure(argument, error) from None
     path = posixpath.normpath(path)
-    model = load_model(path, reader=git_reader(rev, top), check_real_paths=False)
+    model = load_model(path, reader=git_reader(commit, top, rev), check_real_paths=False)
     return Loaded(model, f"{rev}:{path}")
 
 
@@ -129,16 +133,16 @@ def _roots(files: list[str], load) -> tuple[list[str], dict[str, set[str]]]:
 def changed_roots(rev: str, restrict: tuple[str, ...] = (), cwd: str = ".") -> list[ChangedRoot]:
     """Every root `.msgarch` file whose model (the file or anything it includes) changed
     between ``rev`` and the work tree; ``restrict``: only under these files or directories."""
-    top = check_revision(rev, cwd)
+    top, commit = check_revision(rev, cwd)
     try:
-        changed = {p for p in git.changed_since(rev, top) if p.endswith(".msgarch")}
+        changed = {p for p in git.changed_since(commit, top) if p.endswith(".msgarch")}
         if not changed:
             return []
-        old_files = [p for p in git.files_at(rev, top) if p.endswith(".msgarch")]
+        old_files = [p for p in git.files_at(commit, top) if p.endswith(".msgarch")]
         new_files = [p for p in git.work_tree_files(top) if p.endswith(".msgarch")]
     except git.GitError as error:
         raise _git_failure(rev, error) from None
-    old_reader, new_reader = git_reader(rev, top), work_tree_reader(top)
+    old_reader, new_reader = git_reader(commit, top, rev), work_tree_reader(top)
     old_roots, old_reads = _roots(old_files, lambda p: load_model(p, reader=old_reader, check_real_paths=False))
     new_roots, new_reads = _roots(new_files, lambda p: load_model(p, reader=new_reader, check_real_paths=False))
     wanted = [_top_relative(p, top) for p in restrict]
@@ -157,10 +161,11 @@ def _top_relative(path: str, top: str) -> str:
     return posixpath.normpath(os.path.relpath(os.path.abspath(path), top).replace(os.sep, "/"))
 
 
-def load_changed(root: ChangedRoot, rev: str, top: str) -> tuple[Loaded, Loaded]:
-    """Both sides of one changed root; a side where the file does not exist is an empty model."""
+def load_changed(root: ChangedRoot, rev: str, top: str, commit: str) -> tuple[Loaded, Loaded]:
+    """Both sides of one changed root (``commit``: the hash ``rev`` resolved to, the only
+    form git is given); a side where the file does not exist is an empty model."""
     if root.at_base:
-        old = Loaded(load_model(root.path, reader=git_reader(rev, top), check_real_paths=False),
+        old = Loaded(load_model(root.path, reader=git_reader(commit, top, rev), check_real_paths=False),
                      f"{rev}:{root.path}")
     else:
         old = Loaded(empty_model(root.path), f"{rev}:{root.path} (absent)", absent=True)

@@ -102,12 +102,14 @@ _TERMINAL_WORDS = {
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     grammar = resources.files("msgarch").joinpath("grammar/msgarch.lark").read_text(encoding="utf-8")
-    # cache=True stores the compiled LALR tables in the temp directory, keyed by the
-    # grammar's hash, so later runs load them instead of recompiling the grammar.
+    # The compiled LALR tables are cached in the user's own cache directory (never lark's
+    # cache=True, which unpickles from the shared temp directory): see grammar_cache.
     # The callbacks build the syntax tree during parsing: no lark tree is built, which
     # halves the time on large models.
-    return Lark(grammar, parser="lalr", lexer="contextual", keep_all_tokens=True, cache=True,
-                transformer=_CALLBACKS)
+    from msgarch.dsl import grammar_cache
+
+    return grammar_cache.load(grammar, {"parser": "lalr", "lexer": "contextual", "keep_all_tokens": True},
+                              {"transformer": _CALLBACKS})
 
 
 def _span(path: str, token: Token) -> Span:

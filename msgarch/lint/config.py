@@ -64,7 +64,13 @@ def check_selectors(selectors, where: str) -> list[str]:
 
 
 def find_config(start: str) -> tuple[str, dict] | None:
-    """Walk up from ``start`` to the first `.msgarch.toml` or `pyproject.toml` with `[tool.msgarch]`."""
+    """Walk up from ``start`` to the first `.msgarch.toml` or `pyproject.toml` with `[tool.msgarch]`.
+
+    The walk stops at the first `pyproject.toml` (with or without `[tool.msgarch]`: the
+    project's root, as ruff does) and at the root of the repository (a folder holding
+    `.git`): a configuration above the repository, which nobody reviewing it sees, must
+    not turn its errors off.
+    """
     import tomllib
 
     directory = Path(start if os.path.isdir(start) else os.path.dirname(start) or ".").resolve()
@@ -77,6 +83,9 @@ def find_config(start: str) -> tuple[str, dict] | None:
             data = _read_toml(pyproject, tomllib)
             if "msgarch" in data.get("tool", {}):
                 return str(pyproject), data["tool"]["msgarch"]
+            return None
+        if (folder / ".git").exists():
+            return None
     return None
 
 

@@ -53,6 +53,7 @@ class LintContext:
     profile_dirs: tuple[str, ...] = ()
     _cache: dict[str, Any] = field(default_factory=dict)
     profile_errors: list = field(default_factory=list)
+    broken_profiles: set = field(default_factory=set)  # brokers whose profile file failed (E003)
 
     def cached(self, key: str, compute: Callable[[], Any]) -> Any:
         """Compute an analysis once per model and share it between rules."""
@@ -77,6 +78,7 @@ class LintContext:
                 profile = None
             except brokers.ProfileError as exc:
                 self.profile_errors.append(exc.to_diagnostic(broker.prop_spans.get("profile", broker.span)))
+                self.broken_profiles.add(broker_name)
         self._cache[key] = profile
         return profile
 

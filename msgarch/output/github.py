@@ -15,6 +15,7 @@ from msgarch.diagnostics import Diagnostic, Severity
 from msgarch.output.report import Report
 from msgarch.output.sarif import repository_root
 from msgarch.output.text import summary_line
+from msgarch.textsafe import block, line
 
 #: Annotations of one kind GitHub shows per step.
 PER_KIND = 10
@@ -22,7 +23,9 @@ _COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO
 
 
 def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """The toolkit's escaping, after control and bidi characters are neutralised (the log
+    viewer obeys terminal escapes)."""
+    return block(text).replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
@@ -76,7 +79,7 @@ def render(report: Report, colour: bool = False, with_statistics: bool = False, 
     if rest:
         counts = {s.label: sum(d.severity == s for d in rest) for s in (Severity.ERROR, Severity.WARNING, Severity.INFO)}
         head = ", ".join(f"{n} {label}" for label, n in counts.items() if n)
-        listing = "\n".join(f"{_where(d, root)}: {d.code} [{d.severity.label}] {d.message}" for d in rest)
+        listing = "\n".join(f"{line(_where(d, root))}: {d.code} [{d.severity.label}] {line(d.message)}" for d in rest)
         lines.append(command("notice", {"title": f"msgarch: {len(rest)} more findings"},
                              f"{len(rest)} more findings ({head}) are not annotated: GitHub shows at most "
                              f"{PER_KIND} annotations of each kind per step.\n{listing}"))

@@ -7,17 +7,18 @@ import json
 from msgarch import __version__
 from msgarch.diagnostics import Diagnostic
 from msgarch.output.report import Report
+from msgarch.textsafe import block
 
 
 def finding(d: Diagnostic) -> dict:
     span = d.span
     return {
         "code": d.code, "name": d.name, "severity": d.severity.label,
-        "message": d.message, "hint": d.hint,
-        "path": span.path if span else None,
+        "message": block(d.message), "hint": block(d.hint) if d.hint is not None else None,
+        "path": block(span.path) if span else None,
         "line": span.line if span else None, "column": span.column if span else None,
         "end_line": span.end_line if span else None, "end_column": span.end_column if span else None,
-        "related": [{"path": r.span.path, "line": r.span.line, "column": r.span.column, "note": r.note}
+        "related": [{"path": block(r.span.path), "line": r.span.line, "column": r.span.column, "note": block(r.note)}
                     for r in d.related],
     }
 

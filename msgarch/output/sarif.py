@@ -19,6 +19,7 @@ from urllib.parse import quote
 from msgarch import __version__
 from msgarch.diagnostics import INPUT_ERROR_CODES, Diagnostic, Severity, Span
 from msgarch.output.report import Report
+from msgarch.textsafe import block
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFORMATION_URI = "https://pypi.org/project/msgarch/"
@@ -61,9 +62,10 @@ def artifact_location(path: str, root: str) -> dict | None:
         return None
     absolute = os.path.abspath(path)
     relative = os.path.relpath(absolute, root).replace(os.sep, "/")
+    # quoted from the file name's bytes: a name that is not UTF-8 is still a valid URI
     if relative == ".." or relative.startswith("../"):
-        return {"uri": "file://" + quote(absolute.replace(os.sep, "/"), safe="/:")}
-    return {"uri": quote(relative, safe="/"), "uriBaseId": SRCROOT}
+        return {"uri": "file://" + quote(os.fsencode(absolute.replace(os.sep, "/")), safe="/:")}
+    return {"uri": quote(os.fsencode(relative), safe="/"), "uriBaseId": SRCROOT}
 
 
 def _region(span: Span) -> dict:
@@ -140,14 +142,14 @@ def rule_descriptors() -> list[dict]:
 def fingerprint(d: Diagnostic, uri: str, source_line: str | None) -> str:
     """A hash of what the finding is (code, file, message, the text of its line), not where."""
     text = "\0".join((d.code, uri, d.message, (source_line or "").strip()))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def _result(d: Diagnostic, index: dict[str, int], report: Report, root: str, seen: dict[str, int]) -> dict:
     result: dict = {
         "ruleId": d.code,
         "level": _LEVELS[d.severity],
-        "message": {"text": d.message + (f"\nhint: {d.hint}" if d.hint else "")},
+        "message": {"text": block(d.message + (f"\nhint: {d.hint}" if d.hint else ""))},
     }
     if d.code in index:
         result["ruleIndex"] = index[d.code]
@@ -161,7 +163,7 @@ def _result(d: Diagnostic, index: dict[str, int], report: Report, root: str, see
     for i, r in enumerate(d.related, 1):
         location = _physical(r.span, root)
         if location is not None:
-            related.append({"id": i, **location, "message": {"text": r.note}})
+            related.append({"id": i, **location, "message": {"text": block(r.note)}})
     if related:
         result["relatedLocations"] = related
     line = report.source_line(d.span.path, d.span.line) if d.span is not None else None

@@ -8,6 +8,7 @@ import click
 
 from msgarch.diagnostics import Diagnostic, Severity
 from msgarch.output.report import Report
+from msgarch.textsafe import line as safe
 
 _COLOURS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
 
@@ -20,21 +21,21 @@ def _cells(text: str) -> int:
 def _location(d: Diagnostic) -> str:
     if d.span is None:
         return "msgarch"
-    return f"{d.span.path}:{d.span.line}:{d.span.column}"
+    return f"{safe(d.span.path)}:{d.span.line}:{d.span.column}"
 
 
 def format_diagnostic(d: Diagnostic, report: Report, colour: bool = False) -> list[str]:
     style = (lambda text, **kw: click.style(text, **kw)) if colour else (lambda text, **kw: text)
     level = style(d.severity.label, fg=_COLOURS[d.severity], bold=True)
     if d.is_input_error:
-        head = f"{style(_location(d), bold=True)}: {level}: {d.message} [{d.code}]"
+        head = f"{style(_location(d), bold=True)}: {level}: {safe(d.message)} [{d.code}]"
     else:
-        head = f"{style(_location(d), bold=True)}: {style(d.code, bold=True)} [{level}] {d.message}"
+        head = f"{style(_location(d), bold=True)}: {style(d.code, bold=True)} [{level}] {safe(d.message)}"
     lines = [head]
     if d.span is not None:
         source = report.source_line(d.span.path, d.span.line)
         if source is not None:
-            source = source.expandtabs(1)
+            source = safe(source.expandtabs(1))
             gutter = str(d.span.line)
             start = d.span.column - 1
             end = d.span.end_column - 1 if d.span.end_line == d.span.line else len(source)
@@ -42,10 +43,10 @@ def format_diagnostic(d: Diagnostic, report: Report, colour: bool = False) -> li
             lines.append(f" {gutter} | {source}")
             lines.append(f" {' ' * len(gutter)} | {style(caret, fg=_COLOURS[d.severity])}")
     if d.hint:
-        lines.append(f"  {style('hint', bold=True)}: {d.hint}")
+        lines.append(f"  {style('hint', bold=True)}: {safe(d.hint)}")
     for related in d.related:
         s = related.span
-        lines.append(f"  note: {s.path}:{s.line}:{s.column}: {related.note}")
+        lines.append(f"  note: {safe(s.path)}:{s.line}:{s.column}: {safe(related.note)}")
     return lines
 
 

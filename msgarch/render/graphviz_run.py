@@ -37,7 +37,8 @@ def run_graphviz(source: str, output_format: str, layout: str = "dot") -> bytes:
 
 
 #: Fixed PDF dates of the two lengths cairo writes, so the file's byte offsets stay valid.
-_EPOCH_DATES = {17: b"D:19700101000000Z", 23: b"D:19700101000000+00'00'"}
+_EPOCH_DATES = {16: b"D:19700101000000", 17: b"D:19700101000000Z", 22: b"D:19700101000000+00'00",
+                23: b"D:19700101000000+00'00'"}
 
 
 def _fixed_creation_date(pdf: bytes) -> bytes:
@@ -46,6 +47,7 @@ def _fixed_creation_date(pdf: bytes) -> bytes:
     import re
 
     def epoch(match: re.Match) -> bytes:
-        return b"/CreationDate (" + _EPOCH_DATES.get(len(match.group(1)), match.group(1)) + b")"
+        return b"/" + match.group(1) + b" (" + _EPOCH_DATES.get(len(match.group(2)), match.group(2)) + b")"
 
-    return re.sub(rb"/CreationDate \((D:[^)]*)\)", epoch, pdf)
+    # 22 characters: cairo's form in a time zone east or west of UTC (D:...+01'00)
+    return re.sub(rb"/(CreationDate|ModDate) \((D:[^)]*)\)", epoch, pdf)

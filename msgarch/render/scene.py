@@ -27,7 +27,7 @@ from typing import Any, Iterable, Mapping
 
 from msgarch.diagnostics import Diagnostic, Severity, Span
 from msgarch.model.model import Flow, Model
-from msgarch.render.text import count, duration, mangle, percent, rate, size
+from msgarch.render.text import count, duration, mangle, percent, rate, short_id, size
 
 GROUPS = ("zone", "broker", "none")
 
@@ -193,11 +193,20 @@ class Scene:
 
 
 def component_id(name: str) -> str:
-    return "c_" + mangle(name)
+    return short_id("c_" + mangle(name))
 
 
 def broker_id(name: str) -> str:
-    return "b_" + mangle(name)
+    return short_id("b_" + mangle(name))
+
+
+def flow_edge_id(flow_id: str) -> str:
+    """The produce edge of a flow; its deliveries are this + `_to_` + the consumer's part."""
+    return short_id("e_" + mangle(flow_id))
+
+
+def delivery_edge_id(flow_id: str, consumer: str) -> str:
+    return f"{flow_edge_id(flow_id)}_to_{short_id(mangle(consumer))}"
 
 
 def channel_id(name: str) -> str:
@@ -331,21 +340,20 @@ def build_scene(model: Model, findings: Iterable[Diagnostic] = (), loads: Loads 
         diagnostics = _flow_diagnostics(flow, by_element)
         severity = _worst(diagnostics)
         tip = "\n".join(_flow_lines(model, flow) + _finding_lines(diagnostics))
-        flow_key = mangle(flow.id)
         edges.append(Edge(
-            id=f"e_{flow_key}", tail=component_id(flow.producer), head=broker_id(flow.via),
+            id=flow_edge_id(flow.id), tail=component_id(flow.producer), head=broker_id(flow.via),
             role="produce", pattern=flow.pattern, message=flow.message,
             rate_label=_rate_label(flow), tooltip=tip, severity=severity))
         for consumer in sorted(set(flow.consumers)):
             edges.append(Edge(
-                id=f"e_{flow_key}_to_{mangle(consumer)}", tail=broker_id(flow.via),
+                id=delivery_edge_id(flow.id, consumer), tail=broker_id(flow.via),
                 head=component_id(consumer), role="deliver", pattern=flow.pattern,
                 message=flow.message, rate_label="", tooltip=tip, severity=severity))
         if flow.is_request_reply:
             replies.setdefault((flow.via, flow.producer), []).append(flow)
     for (via, producer), asked in sorted(replies.items()):
         edges.append(Edge(
-            id=f"r_{mangle(via)}_to_{mangle(producer)}", tail=broker_id(via),
+            id=f"r_{short_id(mangle(via))}_to_{short_id(mangle(producer))}", tail=broker_id(via),
             head=component_id(producer), role="reply", pattern="request-reply",
             message=", ".join(sorted({f.message for f in asked})), rate_label="",
             tooltip="replies to " + producer + " via " + via + ":\n"
@@ -379,7 +387,10 @@ def _broker_view(model: Model, name: str, by_element, loads: Loads, heat: bool, 
     diagnostics = by_element.get(f"broker {name}", [])
     load = loads.brokers.get(name)
     utilisation = getattr(load, "utilisation", None)
-    level = _heat_level(utilisation, headroom) if heat else None
+    stored = _storage_utilisation(load)
+    # the broker's heat is its busier resource: message throughput or retained storage
+    hottest = max((u for u in (utilisation, stored) if u is not None), default=None)
+    level = _heat_level(hottest, headroom) if heat else None
     shape = broker_model(broker.kind, (broker_models or {}).get(name))
     tip = [f"broker {name}: {broker.kind}" + (f" {broker.version}" if broker.version else ""),
            f"model: {shape}"]
@@ -393,11 +404,14 @@ def _broker_view(model: Model, name: str, by_element, loads: Loads, heat: bool, 
             source = loads.capacity_sources.get(name, "")
             tip.append(f"capacity: {rate(load.capacity)}" + (f" ({source})" if source else ""))
             tip.append(f"utilisation at peak: {percent(utilisation)} (headroom {percent(headroom)})")
+        if stored is not None:
+            tip.append(f"storage: {size(load.storage_bytes)} retained, {percent(stored)} of "
+                       f"{load.nodes} x {size(load.storage_capacity_bytes / load.nodes)} (headroom {percent(headroom)})")
     tip += _finding_lines(diagnostics)
     return Node(
         id=broker_id(name), element="broker", name=name, shape=shape,
         detail=broker.kind + (f" x{broker.nodes}" if broker.nodes else ""),
-        heat_line=f"{percent(utilisation)} at peak" if heat and utilisation is not None else "",
+        heat_line=_broker_heat_line(utilisation, stored) if heat else "",
         tooltip="\n".join(tip), cluster=None, heat=level, severity=_worst(diagnostics))
 
 
@@ -751,6 +765,22 @@ def _clusters(model: Model, used: Mapping[str, set[str]], group: str,
 def _consumer_utilisation(load) -> float | None:
     estimate = getattr(load, "estimate", None)
     return None if estimate is None else estimate.utilisation
+
+
+def _storage_utilisation(load) -> float | None:
+    stored, capacity = getattr(load, "storage_bytes", None), getattr(load, "storage_capacity_bytes", None)
+    if not stored or not capacity or not getattr(load, "retained_flows", ()):
+        return None
+    return stored / capacity
+
+
+def _broker_heat_line(utilisation: float | None, stored: float | None) -> str:
+    parts = []
+    if utilisation is not None:
+        parts.append(f"{percent(utilisation)} at peak")
+    if stored is not None:
+        parts.append(f"{percent(stored)} storage")
+    return ", ".join(parts)
 
 
 def _heat_level(utilisation: float | None, headroom: float) -> str | None:

@@ -35,7 +35,13 @@ def flow_needs(ctx: LintContext, flow: Flow) -> fit.FlowNeeds:
 
 
 def fit_findings(ctx: LintContext, requirement: str) -> Iterator[Finding]:
-    """Findings for one requirement over every flow whose broker has a profile."""
+    """Findings for one requirement over every flow whose broker has a profile.
+
+    A need that flows inherit from a `kind` gets one finding on the kind's line for every
+    flow it fails alike (same broker, same verdict), with the flows as related locations,
+    instead of one finding per flow at the same line.
+    """
+    by_kind: dict[tuple, list[tuple[Flow, fit.FlowNeeds, fit.Verdict]]] = {}
     for flow in ctx.model.flows:
         if flow.via is None or flow.via not in ctx.model.brokers:
             continue
@@ -46,7 +52,42 @@ def fit_findings(ctx: LintContext, requirement: str) -> Iterator[Finding]:
         verdict = fit.check(requirement, needs, profile)
         if verdict is None or verdict.status == fit.FITS:
             continue
-        yield _finding(ctx, flow, needs, verdict)
+        kind = _inherited_from(ctx, flow, verdict.prop)
+        if kind is None:
+            yield _finding(ctx, flow, needs, verdict)
+        else:
+            by_kind.setdefault((kind.name, flow.via, verdict.status, verdict.need, verdict.reason()), []).append(
+                (flow, needs, verdict))
+    for key in sorted(by_kind):
+        group = by_kind[key]
+        if len(group) == 1:
+            yield _finding(ctx, *group[0])
+        else:
+            yield _kind_finding(ctx, ctx.model.kinds[key[0]], group)
+
+
+def _inherited_from(ctx: LintContext, flow: Flow, prop: str):
+    """The kind a flow's property comes from (its span is the kind's), or None."""
+    kind = ctx.model.kinds.get(flow.kind) if flow.kind else None
+    if kind is None or prop not in kind.prop_spans:
+        return None
+    return kind if flow.prop_spans.get(prop) == kind.prop_spans[prop] else None
+
+
+def _kind_finding(ctx: LintContext, kind, group) -> Finding:
+    """One finding for the flows of a kind that fail one requirement alike."""
+    flow, needs, verdict = group[0]
+    first = _finding(ctx, flow, needs, verdict)
+    ids = [item[0].id for item in group]
+    prefix = f"flow {flow.id} "
+    message = first.message
+    if message.startswith(prefix):
+        message = (f"kind '{kind.name}' ({len(ids)} flows: {', '.join(ids)}) "
+                   + message[len(prefix):])
+    related = first.related + tuple(Related(item[0].span, f"flow {item[0].id} takes `{verdict.prop}` from kind "
+                                                          f"'{kind.name}'") for item in group)
+    return Finding(kind, message, hint=first.hint, prop=verdict.prop, related=related,
+                   severity=first.severity)
 
 
 def _finding(ctx: LintContext, flow: Flow, needs: fit.FlowNeeds, verdict: fit.Verdict) -> Finding:
@@ -144,9 +185,11 @@ class NoPriority(_BrokerFitRule):
     """A flow needs `priority N` but its broker has no priorities, or fewer than N levels.
 
     Why: without broker priorities, urgent messages wait behind the backlog. Kafka,
-    Pulsar, SQS and NATS have none; RabbitMQ quorum queues have none before 4.0 and two
-    levels from 4.0. Priorities that exist with restrictions (off by default, not strict,
-    only with prefetch 1) are an info caveat quoting the profile's note.
+    Pulsar, SQS and NATS have none; RabbitMQ quorum queues have none before 4.0, two
+    relative levels in 4.0-4.2 and 32 strict levels from 4.3. Priorities that exist with
+    restrictions (off by default, not strict, only with prefetch 1), or more levels than the
+    default that a setting gives (Celery on Redis: `priority_steps`), are an info caveat
+    quoting the profile's note or naming the setting.
 
     Fails:
 
@@ -173,12 +216,14 @@ class NoTtl(_BrokerFitRule):
     the broker, or every consumer must check timestamps. When the broker has no
     per-message expiry but has a queue-wide one (SQS retention, Pulsar topic TTL), the
     finding is an info caveat: every message of a flow has the same `ttl`, so a queue
-    used by this flow alone does the job. Segment-based retention (Kafka) is not expiry.
+    used by this flow alone does the job. Kafka's topic retention (`retention.ms`) is such
+    an expiry too, only approximate (it deletes whole segments, so consumers may still read
+    older messages): also a caveat, that says consumers should check timestamps as well.
 
     Fails:
 
-        broker events : kafka
-        flow pricing -> shop : PriceUpdate { via events  ttl 30s }
+        broker jobs : redis-list
+        flow pricing -> shop : PriceUpdate { via jobs  ttl 30s }
 
     Passes:
 
@@ -197,9 +242,14 @@ class NoDelay(_BrokerFitRule):
     """A flow needs `delay` but its broker has no delayed delivery, or only a shorter one.
 
     Why: scheduled delivery that the broker cannot do ends up held in consumer memory
-    or redelivered early. SQS delays at most 15 minutes; Celery's ETA tasks are held
-    unacknowledged in worker RAM and bounded by the transport's timeouts; RabbitMQ has
-    no core delayed delivery. Delays that work with restrictions are an info caveat.
+    or redelivered early. SQS delays at most 15 minutes. Celery's ETA tasks are held
+    unacknowledged in worker RAM and bounded by the transport's timeout (RabbitMQ's
+    `consumer_timeout` before 4.3, the `visibility_timeout` on Redis and SQS): that is a
+    configurable default, so a longer delay is an info caveat, "fits if you raise X to at
+    least Y", unless the broker declares the setting (`consumer-timeout 2h`), which then
+    decides. RabbitMQ has no core delayed delivery, only wait queues with a TTL and a
+    dead-letter exchange, or the delayed-message plugin. Delays that work with
+    restrictions are an info caveat.
 
     Fails:
 
@@ -283,7 +333,11 @@ class MessageTooLarge(_BrokerFitRule):
     written below `size` does not hide a large message. The limit is the broker's
     `max-message` when declared (bounded by the profile's hard limit), otherwise the
     profile's default, which is version-dependent (RabbitMQ: 128 MiB in 3.13, 16 MiB in
-    4.x; Kafka: about 1 MB).
+    4.x; Kafka: 1 MiB, the producer's `max.request.size`). What goes on the wire counts:
+    Celery's transports base64-encode the message (about 1.33x on Redis, 1.78x on SQS), and
+    Postgres pub/sub (NOTIFY) takes less than 8000 bytes. A message exactly at the limit
+    fits; one within 5% of it, or a limit raised with strings attached (SNS above 256 KiB),
+    is an info caveat.
 
     Fails:
 

@@ -23,7 +23,7 @@ from msgarch.analysis.projection import (
     BrokerProjection, ConsumerProjection, project_broker, project_consumer, short_model,
     total_order_flows,
 )
-from msgarch.analysis.queueing import QueueEstimate, servers_needed
+from msgarch.analysis.queueing import QueueEstimate, beyond, servers_needed
 from msgarch.diagnostics import Related, Severity
 from msgarch.lint.rule import Finding, LintContext, Rule
 
@@ -329,14 +329,14 @@ class ConsumerHeadroom(Rule):
         headroom = ctx.model.system.headroom
         for name, load in consumer_loads(ctx).items():
             estimate = load.estimate
-            if estimate is None or not estimate.stable or fig.stable(estimate.utilisation) < headroom:
+            if estimate is None or not estimate.stable or not beyond(fig.stable(estimate.utilisation), headroom):
                 continue
             waits = (f"p99 wait {fig.seconds(estimate.wait_p99_s)}, mean "
                      f"{fig.seconds(estimate.wait_mean_s)}")
             what, action = remedy(load, estimate, overloaded=False)
             yield Finding(
                 ctx.model.components[name],
-                f"{consumer_head(estimate)}: {utilisation_phrase(estimate)}, at or above the "
+                f"{consumer_head(estimate)}: {utilisation_phrase(estimate)}, above the "
                 f"{fig.percent(headroom)} headroom ({waits}); {what}",
                 hint=f"{action}. {model_hint(estimate)}",
                 prop="capacity",
@@ -354,8 +354,10 @@ class BrokerOverloaded(Rule):
     reply of a request-reply flow; a broker without competing consumers (redis-pubsub)
     sends a copy to every instance. Capacity is `nodes` x the per-node throughput: the
     broker's `capacity N/s per node` when declared, else the profile's published figure
-    (cited in the message, with its doubts). Error at 100% or more, warning from the
-    headroom up. Brokers without a figure are skipped (C307 lists them).
+    (cited in the message, with its doubts). Retained storage counts too, today: average
+    rate x size x retention x replication against `nodes` x `storage SIZE per node` (C304
+    projects the same figure over the horizon). Error at 100% or more, warning above the
+    headroom (equal to it is within). Brokers without a figure are skipped (C307 lists them).
 
     Fails:
 
@@ -378,15 +380,16 @@ class BrokerOverloaded(Rule):
         headroom = ctx.model.system.headroom
         facts = broker_facts(ctx)
         for name, load in broker_loads(ctx).items():
+            yield from _storage_today(ctx, load, headroom)
             if load.capacity is None or load.utilisation is None:
                 continue
-            if fig.stable(load.utilisation) < headroom:
+            if not beyond(fig.stable(load.utilisation), headroom):
                 continue
             over = fig.stable(load.utilisation) >= 1.0
             needed = max(servers_needed(load.peak.messages, load.capacity_per_node, headroom),
                          load.replication)
             verdict = ("over capacity: publishers are throttled or queues grow in the broker"
-                       if over else f"at or above the {fig.percent(headroom)} headroom")
+                       if over else f"above the {fig.percent(headroom)} headroom")
             yield Finding(
                 ctx.model.brokers[name],
                 f"{broker_head(load)}: utilisation {fig.percent(load.utilisation)}, {verdict}; "
@@ -398,6 +401,41 @@ class BrokerOverloaded(Rule):
                 severity=Severity.ERROR if over else Severity.WARNING,
                 related=_broker_flow_related(ctx, load),
             )
+
+
+def storage_utilisation(load: load_analysis.BrokerLoad) -> float | None:
+    """Retained bytes over the broker's storage today; None without both figures."""
+    if not load.storage_bytes or not load.storage_capacity_bytes or not load.retained_flows:
+        return None
+    return load.storage_bytes / load.storage_capacity_bytes
+
+
+def _storage_today(ctx: LintContext, load: load_analysis.BrokerLoad, headroom: float) -> Iterator[Finding]:
+    """C303 on retained storage: over the broker's disks, or above the headroom, today."""
+    used = storage_utilisation(load)
+    if used is None or not beyond(fig.stable(used), headroom):
+        return
+    from msgarch.analysis.queueing import servers_needed
+
+    over = fig.stable(used) >= 1.0
+    per_node = load.storage_capacity_bytes / load.nodes
+    needed = max(servers_needed(load.storage_bytes, per_node, headroom), load.replication)
+    broker = ctx.model.brokers[load.broker]
+    verdict = ("more than its disks hold: writes fail or retention is cut short" if over
+               else f"above the {fig.percent(headroom)} headroom")
+    yield Finding(
+        broker,
+        f"broker '{load.broker}' ({load.kind}) retains {fig.size(load.storage_bytes)} today, "
+        f"{fig.percent(used)} of {fig.plural(load.nodes, 'node')} x {fig.size(per_node)}: {verdict}; "
+        f"{fig.plural(needed, 'node')} of storage keep it under the {fig.percent(headroom)} headroom, "
+        "or shorten `retention`",
+        hint=("add nodes or disks (`storage SIZE per node`), shorten `retention`, or lower "
+              "`replication`. model: storage = average rate x size x retention x replication"),
+        prop="storage" if "storage" in broker.prop_spans else None,
+        severity=Severity.ERROR if over else Severity.WARNING,
+        related=tuple(Related(flows_by_id(ctx)[flow].span, f"{flow}: retained")
+                      for flow in load.retained_flows[:5] if flow in flows_by_id(ctx)),
+    )
 
 
 def _broker_flow_related(ctx: LintContext, load: load_analysis.BrokerLoad,
@@ -757,8 +795,10 @@ class CapacityUnknown(Rule):
                          f"({fig.names([c.name for c in components])})")
             missing += [(c, f"{c.name}: no `capacity`, load not checked") for c in components]
         facts = broker_facts(ctx)
+        # a broker whose profile file is broken has its E003; saying "no profile" again would mislead
         brokers = [model.brokers[name] for name, load in broker_loads(ctx).items()
-                   if load.flows and facts[name].per_node is None and facts[name].sized]
+                   if load.flows and facts[name].per_node is None and facts[name].sized
+                   and name not in ctx.broken_profiles]
         if brokers:
             why = "; ".join(f"{b.name}: {facts[b.name].capacity_source}" for b in brokers)
             parts.append(f"no throughput figure for {fig.plural(len(brokers), 'broker')} ({why})")
