@@ -477,3 +477,23 @@ def test_a_declared_capacity_wins_over_processing(tmp_path):
         component worker { instances 2  capacity 100/s  consumes Job from jobs { processing 100ms } }
     """, select=["C301"])
     assert not found
+
+
+def test_a_channel_on_an_undeclared_broker_is_s001_not_a_crash(tmp_path):
+    found = _lint(tmp_path, """
+        channel ticks on feed : pub
+        message Tick
+        component gateway { publishes Tick to ticks }
+        component pricer { instances 8  consumes Tick from ticks }
+    """)
+    assert [d.code for d in found if d.severity.label == "error"] == ["S001"]
+
+
+def test_p104_does_not_depend_on_declaration_order(tmp_path):
+    text = EVENT_BUS.replace('route event-bus -> ordering { key "OrderPaid" "OrderShipped" }',
+                             'route event-bus -> ordering { key "OrderPaid" "OrderShipped" "X" }')
+    first = 'message X\ncomponent zed { publishes X to event-bus { key "X" } }\ncomponent amy { publishes X to event-bus { key "X" } }\n'
+    second = 'message X\ncomponent amy { publishes X to event-bus { key "X" } }\ncomponent zed { publishes X to event-bus { key "X" } }\n'
+    a = [d.message for d in _lint(tmp_path, text + first, select=["P104"])]
+    b = [d.message for d in _lint(tmp_path, text + second, select=["P104"])]
+    assert a == b and len(a) == 1 and "from amy" in a[0]

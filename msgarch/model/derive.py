@@ -313,6 +313,8 @@ def _flows_of(model: Model, info: Mapping[str, ChannelInfo], publish: Endpoint,
     flows: list[Flow] = []
     pending: list[tuple[str, float, list[Endpoint], ChannelInfo]] = []
     for name in sorted(share):
+        if model.channels[name].broker not in model.brokers:
+            continue  # S001 names the undeclared broker; nothing is derived through it
         here = info[name]
         readers = [c for c in consumes.get((name, publish.message), ())
                    if all(_consume_filter_allows(here.routing, c, o.key) for o in outcomes if name in o.reached)]

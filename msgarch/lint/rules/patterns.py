@@ -186,7 +186,9 @@ class MixedMessageTypes(Rule):
             if consume.component not in readers[consume.channel]:
                 readers[consume.channel].append(consume.component)
         reported = set()
-        for outcome in derivation.outcomes:
+        # in a stable order, whatever the order of the declarations: the first publisher by name
+        for outcome in sorted(derivation.outcomes, key=lambda o: (o.publish.component, o.publish.message,
+                                                                  o.publish.channel)):
             publish = outcome.publish
             for key in outcome.keys:
                 for name in key.reached:
