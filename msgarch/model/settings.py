@@ -116,7 +116,11 @@ CONSUME_SETTINGS: dict[str, str] = {
     "shared": "flag",               # MQTT shared subscription
     "clean-session": "flag",        # MQTT clean session / clean start
     "reject-on-worker-lost": "flag",  # Celery task_reject_on_worker_lost
+    "while-waiting": "flag",        # handled on the loop that waits for the component's own replies
 }
+
+#: Consume settings every broker takes (they describe the consumer, not the broker).
+GENERIC_CONSUME_SETTINGS = ("while-waiting",)
 
 #: Broker-level settings that change delivery (inside ``broker NAME : KIND { ... }``).
 BROKER_SETTINGS: dict[str, str] = {

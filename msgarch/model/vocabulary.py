@@ -98,5 +98,8 @@ def check(model: Model, profile_of: ProfileOf) -> list[Diagnostic]:
 
 def _always(endpoint: Endpoint) -> dict[str, Any]:
     """Endpoint settings every broker takes: the publish key (routing key, partition key,
-    subject) is judged by routing, not by the vocabulary."""
-    return {"key": {}} if endpoint.role == "publish" else {}
+    subject) is judged by routing, not by the vocabulary; `while-waiting` describes the
+    consumer's own loop."""
+    from msgarch.model.settings import GENERIC_CONSUME_SETTINGS
+
+    return {"key": {}} if endpoint.role == "publish" else dict.fromkeys(GENERIC_CONSUME_SETTINGS, {})

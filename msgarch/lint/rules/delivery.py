@@ -237,8 +237,12 @@ class DeliveryChainBroken(Rule):
                 channel = model.channels[name]
                 durable = channel_setting(ctx, channel, "durable")
                 if durable is not None and durable.value is False:
-                    yield (channel, durable, f"{channel.type} '{name}' is not durable: it and its messages "
-                                            "are gone after a broker restart", (name, "durable"))
+                    info = model.derivation.info.get(name) if model.derivation is not None else None
+                    lost = ("it and its bindings are gone after a broker restart: publishes to it fail, or, "
+                            "once it is declared again, reach no queue until every binding is redeclared"
+                            if info is not None and info.delivery == "route"
+                            else "it and its messages are gone after a broker restart")
+                    yield (channel, durable, f"{channel.type} '{name}' is not durable: {lost}", (name, "durable"))
                 for flag in ("exclusive", "auto-delete"):
                     setting = channel_setting(ctx, channel, flag)
                     if setting is not None and setting.value is True:

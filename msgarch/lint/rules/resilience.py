@@ -43,7 +43,10 @@ class SyncCycle(Rule):
     out the cycle deadlocks, and a slow member makes every caller time out in turn
     (cascading timeouts). Break the cycle with an asynchronous event, or move the shared
     logic into one component. Found on the waits-for graph (requester -> replier of
-    every request-reply flow); a component calling itself is a cycle of one.
+    every request-reply flow); a component calling itself is a cycle of one. On channel
+    models a consume marked `while-waiting` (the component answers it from the same loop
+    that waits for its own replies, as a Jupyter client answers `input_request` while it
+    waits for `execute_reply`) holds no thread, so a cycle through it is not reported.
 
     Fails:
 
@@ -63,8 +66,13 @@ class SyncCycle(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         cycles = ctx.cached("deps:cycles", lambda: dependencies.sync_cycles(ctx.model))
+        served = {(c.component, c.channel, c.message) for c in ctx.model.consumes
+                  if c.settings.get("while-waiting")}
         for cycle in cycles:
             calls = [_call_flow(ctx, cycle[i], cycle[(i + 1) % len(cycle)]) for i in range(len(cycle))]
+            if any(call.derived and all((c, call.channel, call.message) in served for c in call.consumers)
+                   for call in calls):
+                continue  # a link is answered on the loop that waits: no thread is held, no deadlock
             loop = " -> ".join(cycle + [cycle[0]])
             yield Finding(
                 calls[0],
