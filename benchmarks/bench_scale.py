@@ -69,8 +69,9 @@ def main() -> None:
             }
             if has_dot and flows < 100_000:
                 commands["svg"] = [*msgarch, "render", str(new), "-o", str(Path(folder) / "out.svg")]
-            check = subprocess.run(commands["diff"], capture_output=True, cwd=ROOT, env=CHILD_ENV)
-            if check.returncode != 0:
+            check = subprocess.run(commands["diff"], capture_output=True, cwd=ROOT, env=CHILD_ENV) \
+                if flows < 100_000 else None  # checked where it is cheap
+            if check is not None and check.returncode != 0:
                 sys.exit(f"diff failed at {flows} flows: {check.stderr.decode()[-500:]}")
             table[flows] = {name: median_wall(command, runs) for name, command in commands.items()}
             row = table[flows]

@@ -347,8 +347,19 @@ def test_a_newline_in_a_file_name_forges_no_workflow_command(tmp_path):
     root.write_text(SMALL + "component lonely\n")
     for output in ("text", "concise", "github"):
         done = msgarch("lint", ".", "--format", output, cwd=tmp_path)
-        assert done.returncode in (0, 1), done.stderr
+        assert done.returncode == 2, done.stderr
+        assert b"contains the control character U+000A" in done.stdout
         assert not [line for line in done.stdout.splitlines() if line.startswith(b"::error file=forged")], output
+
+
+@pytest.mark.parametrize("command", ["plan", "recommend", "diff", "lint", "render"])
+def test_a_file_name_with_escapes_reaches_no_output(tmp_path, command):
+    name = "a\x1b]0;owned\x07\x1b[2J.msgarch"
+    (tmp_path / name).write_text(SMALL)
+    extra = {"diff": (name,), "render": ("-o", "-", "--format", "dot")}.get(command, ())
+    done = msgarch(command, name, *extra, cwd=tmp_path)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert b"\x1b" not in done.stdout + done.stderr and b"\x07" not in done.stdout + done.stderr
 
 
 def test_the_renderers_neutralise_bidi_overrides():

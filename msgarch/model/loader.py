@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import posixpath
+import re
 from typing import Callable
 
 from msgarch.diagnostics import Diagnostic, InputError, Span, input_error
@@ -12,7 +13,7 @@ from msgarch.dsl.parser import decode_source, parse
 from msgarch.fsread import inside, read_bytes
 from msgarch.model.builder import build
 from msgarch.model.model import Model
-from msgarch.textsafe import UNSAFE_IN_SOURCE, describe
+from msgarch.textsafe import UNSAFE_IN_SOURCE, describe, line
 
 #: Reads a file's bytes by path; raises OSError (FileNotFoundError...) when it cannot.
 Reader = Callable[[str], bytes]
@@ -56,6 +57,13 @@ def load_model(path: str, reader: Reader = read_file, text: str | None = None,
     brokers' profiles (built in, or from ``profile_dirs``) and turned into derived flows.
     Raises InputError carrying every E001/E002 problem found in any file.
     """
+    unsafe_name = UNSAFE_IN_SOURCE.search(path) or re.search(r"[\n\r\u2028\u2029]", path)
+    if unsafe_name is not None:
+        # every report prints the file name: one holding escapes or line breaks would drive the
+        # terminal or forge a CI annotation wherever it is shown
+        raise InputError([input_error(
+            "E001", f"the file name '{line(path)}' contains the control character {describe(unsafe_name.group())}; "
+            "msgarch reads no file so named", None, "rename the file")])
     root_dir = "." if path == STDIN_PATH else posixpath.dirname(path.replace(os.sep, "/")) or "."
     root_dir = posixpath.normpath(root_dir)
     files: list[ast.File] = []
