@@ -258,9 +258,18 @@ def _consumer_timeout(kind: str, version: str | None):
 
 @pytest.mark.parametrize("kind", ["rabbitmq", "rabbitmq-quorum", "rabbitmq-stream"])
 @pytest.mark.parametrize("version, seconds", [("3.8.14", None), ("3.8.15", 900), ("3.8.16", 900),
-                                              ("3.8.17", 1800), ("3.13", 1800), ("4.2", 1800), (None, 1800)])
+                                              ("3.8.17", 1800), ("3.13", 1800), ("4.2", 1800)])
 def test_rabbitmq_consumer_timeout_by_version(kind, version, seconds):
     assert _consumer_timeout(kind, version) == seconds
+
+
+@pytest.mark.parametrize(("kind", "seconds"), [("rabbitmq", None), ("rabbitmq-quorum", 1800),
+                                               ("rabbitmq-stream", 1800), ("celery-rabbitmq", None)])
+def test_an_undeclared_version_takes_the_assumed_versions_timeout(kind, seconds):
+    """With no `version`, the defaults are those of the profile's assumed version (4.3 for
+    rabbitmq and celery-rabbitmq, where classic queues no longer evaluate consumer_timeout;
+    quorum queues still do; rabbitmq-stream assumes 4.2), like every other fact."""
+    assert _consumer_timeout(kind, None) == seconds
 
 
 def test_rabbitmq_consumer_timeout_from_4_3_by_queue_type():
