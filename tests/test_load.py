@@ -148,9 +148,11 @@ def test_partitions_ignored_off_per_partition_brokers_or_when_unknown():
     unknown = consumer_loads(kafka_model(None), per_partition={"log"})["orders"]
     assert unknown.estimate.model.startswith("M/M/4")
     assert "partition count unknown" in unknown.estimate.model
+    # a flow without partitions no longer turns the group into M/M/c: the partitioned
+    # flow keeps its own partitions (issue 10 item 16; tests/test_capacity_models.py)
     mixed = consumer_loads(kafka_model(4, extra=[flow("web", "orders", rate=10)]),
                            per_partition={"log"})["orders"]
-    assert mixed.estimate.model.startswith("M/M/4") and "mixed" in mixed.estimate.model
+    assert mixed.estimate.mixed and mixed.estimate.model.startswith("M/M/1 per consumer")
 
 
 def test_partitions_of_several_flows_are_pooled():

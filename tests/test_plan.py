@@ -204,9 +204,16 @@ def test_printed_figures_are_rounded(name):
         assert not _long_runs(text), _long_runs(text)[:5]
 
 
-def test_tiny_probabilities_and_waits_are_not_long_decimals():
-    # blotter in the trading example: M/M/40 at 1%, P(wait) about 1e-64.
-    model = api.load_one(str(EXAMPLES / "trading.msgarch"))
+def test_tiny_probabilities_and_waits_are_not_long_decimals(tmp_path):
+    # M/M/40 at 1%, P(wait) about 1e-64 (the trading example's blotter was this before its
+    # ZeroMQ PUB/SUB was sized per instance).
+    path = tmp_path / "tiny.msgarch"
+    path.write_text("broker bus : artemis { capacity 40k/s per node }\n"
+                    "component feed\ncomponent blotter { instances 40  capacity 5k/s }\n"
+                    "message Quote { size 200B }\n"
+                    "flow feed -> blotter : Quote { via bus  pattern queue  rate 2k/s }\n",
+                    encoding="utf-8")
+    model = api.load_one(str(path))
     profiles = {n: resolve_profile(b) for n, b in model.brokers.items()}
     data = build(model, profiles.get)
     blotter = [row for row in data["components"] if row["component"] == "blotter"][0]

@@ -35,6 +35,10 @@ class BrokerFacts:
     broadcasts: bool = False  # no competing consumers: every instance receives every message
     broadcast_source: str = ""  # the profile fact that says so (patterns.queue)
     nodes: int = 1  # nodes that carry traffic: declared, else 1; always 1 when brokerless
+    #: a v1 `pattern pubsub` subscription belongs to one connection (zeromq SUB, NATS plain
+    #: subscriptions, MQTT non-shared...): every subscribing instance receives every message
+    pubsub_per_instance: bool = False
+    pubsub_per_instance_source: str = ""  # the profile's note and source, for the message
 
 
 def broker_facts(model: Model, profile_of: Callable[[str], Any | None]) -> dict[str, BrokerFacts]:
@@ -63,6 +67,7 @@ def broker_facts(model: Model, profile_of: Callable[[str], Any | None]) -> dict[
             latency_source = fact.cite()
             uncertain = bool(fact.uncertain)
         broadcasts = _broadcasts(profile)
+        per_instance, per_instance_source = _pubsub_per_instance(profile)
         facts[name] = BrokerFacts(
             name=name, kind=broker.kind, profile=profile, model=kind_model,
             per_node=per_node, capacity_source=source,
@@ -75,6 +80,8 @@ def broker_facts(model: Model, profile_of: Callable[[str], Any | None]) -> dict[
             # a brokerless layer (zeromq, tibco-rv) has no broker nodes: `nodes` is ignored
             # there (B213 says so), so its capacity is one node's figure
             nodes=1 if kind_model == "brokerless" else (broker.nodes or 1),
+            pubsub_per_instance=per_instance,
+            pubsub_per_instance_source=per_instance_source,
         )
     return facts
 
@@ -89,6 +96,28 @@ def _broadcasts(profile: Any | None) -> bool:
         return profile.supports("patterns.queue") == "no"
     except (KeyError, ValueError, AttributeError):
         return False
+
+
+def _pubsub_per_instance(profile: Any | None) -> tuple[bool, str]:
+    """(the profile says a pub/sub subscription is per connection, its source)."""
+    if profile is None or not getattr(profile, "pubsub_per_instance", False):
+        return False, ""
+    fact = profile.data["patterns"]["pubsub"]
+    version = f" (version {profile.version})" if getattr(profile, "version", None) else ""
+    return True, (f"{profile.id} profile{version}, patterns.pubsub.per-instance: "
+                  f"{fact.get('per-instance-note', '')} (source: {fact.get('per-instance-source', '')})")
+
+
+def pubsub_broadcast_brokers(facts: dict[str, BrokerFacts]) -> dict[str, str]:
+    """Broker name -> the profile fact, for the brokers on which a v1 `pattern pubsub`
+    flow reaches every subscribing instance (the subscription belongs to one connection)."""
+    return {name: item.pubsub_per_instance_source for name, item in facts.items()
+            if item.pubsub_per_instance}
+
+
+def brokerless_brokers(facts: dict[str, BrokerFacts]) -> frozenset[str]:
+    """Names of the brokers whose kind has no broker process (zeromq, tibco-rv)."""
+    return frozenset(name for name, item in facts.items() if item.model == "brokerless")
 
 
 def broadcast_brokers(facts: dict[str, BrokerFacts]) -> frozenset[str]:
@@ -120,6 +149,9 @@ def sized_loads(model: Model, facts: dict[str, BrokerFacts], headroom: float | N
     from msgarch.analysis.load import broker_loads, consumer_loads
 
     everyone = broadcast_brokers(facts)
-    consumers = consumer_loads(model, headroom, per_partition=per_partition_brokers(facts), broadcast=everyone)
-    brokers = broker_loads(model, capacities(facts), broadcast=everyone, nodes=node_counts(facts))
+    pubsub = pubsub_broadcast_brokers(facts)
+    consumers = consumer_loads(model, headroom, per_partition=per_partition_brokers(facts),
+                               broadcast=everyone, pubsub_broadcast=pubsub)
+    brokers = broker_loads(model, capacities(facts), broadcast=everyone, nodes=node_counts(facts),
+                           pubsub_broadcast=pubsub, brokerless=brokerless_brokers(facts))
     return consumers, brokers

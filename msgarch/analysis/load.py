@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable, Collection, Mapping
 
-from msgarch.analysis.queueing import QueueEstimate, broadcast, mmc, partitioned
+from msgarch.analysis.queueing import QueueEstimate, broadcast, mixed, mmc, partitioned
 from msgarch.model.model import Broker, Flow, Model
 
 #: How long a burst at ``peak`` lasts when nothing says otherwise (L402): one minute.
@@ -40,6 +40,9 @@ class FlowShare:
     channel: str | None = None  # derived flows: the channel consumed, and its type
     channel_type: str = ""
     service_s: float | None = None  # the consume's typical `processing` time, when it states one
+    #: why every instance receives it when that is not the broker's only delivery: a v1
+    #: `pattern pubsub` flow on a broker whose subscriptions are per connection (the fact)
+    broadcast_why: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,26 @@ class Traffic:
 
 
 @dataclass(frozen=True)
+class ProcessLoad:
+    """What one component's processes send and receive through a brokerless library.
+
+    ``fixed`` is what each instance carries whatever the count (every instance receives
+    every message of a broadcast flow); ``split`` is what its instances share (the sends
+    of what it publishes, one copy per subscriber connection, and its share of a
+    competing flow). One instance carries ``fixed + split / instances`` msg/s.
+    """
+
+    component: str
+    instances: int
+    fixed: float
+    split: float
+
+    @property
+    def per_instance(self) -> float:
+        return self.fixed + self.split / self.instances
+
+
+@dataclass(frozen=True)
 class BrokerLoad:
     """Traffic, utilisation and retained storage of one broker."""
 
@@ -132,6 +155,15 @@ class BrokerLoad:
     retained_flows: tuple[str, ...]
     storage_unknown_flows: tuple[str, ...]
     storage_capacity_bytes: float | None  # nodes x storage per node, when declared
+    #: brokerless kinds (zeromq, tibco-rv): no broker process; the library runs in each
+    #: producer and consumer process, so the load to size is the busiest process's, at
+    #: peak and at the average rate, against the per-process figure (``capacity_per_node``)
+    busiest_process: ProcessLoad | None = None
+    busiest_process_at_rate: ProcessLoad | None = None
+
+    @property
+    def brokerless(self) -> bool:
+        return self.busiest_process is not None
 
 
 @dataclass(frozen=True)
@@ -214,7 +246,8 @@ def delivery_shares(model: Model, flow: Flow) -> dict[str, float]:
 
 def consumer_loads(model: Model, headroom: float | None = None,
                    per_partition: PerPartition = (),
-                   broadcast: Broadcast = ()) -> dict[str, ConsumerLoad]:
+                   broadcast: Broadcast = (),
+                   pubsub_broadcast: Mapping[str, str] | Collection[str] = ()) -> dict[str, ConsumerLoad]:
     """The load on every non-external component that receives at least one resolved flow.
 
     mu is the component's ``capacity`` and c its ``instances``; a capacity that is unset
@@ -223,9 +256,14 @@ def consumer_loads(model: Model, headroom: float | None = None,
     its messages whatever the pattern: the queue is one M/M/1 per instance at the full
     rate (other flows split evenly over the instances). Otherwise, when every flow
     passes through a ``per_partition`` broker and declares ``partitions``, it is one
-    M/M/1 per partition (their partitions pooled, assumed evenly loaded); else M/M/c,
-    and the model string says when partitions were ignored. Replies of request-reply
-    flows are not counted as work for the requester. Keys are sorted.
+    M/M/1 per partition (their partitions pooled, assumed evenly loaded); when only some
+    do, each of those flows on its own partitions and the others shared by every instance
+    (``queueing.mixed``: the busiest consumer's M/M/1); else M/M/c, and the model string
+    says when partitions were ignored. A v1 `pattern pubsub` flow through a
+    ``pubsub_broadcast`` broker (a subscription is per connection: zeromq SUB, NATS plain
+    subscriptions, MQTT non-shared ones; mapped to the profile fact that says so) reaches
+    every subscribing instance, as on a broadcast broker. Replies of request-reply flows
+    are not counted as work for the requester. Keys are sorted.
     """
     limit = model.system.headroom if headroom is None else headroom
     is_per_partition = _broker_test(model, per_partition)
@@ -233,8 +271,11 @@ def consumer_loads(model: Model, headroom: float | None = None,
     shares: dict[str, list[FlowShare]] = {}
     processing = {(c.component, c.channel, c.message): c.settings["processing"][0]
                   for c in model.consumes if "processing" in c.settings}
+    per_connection = _pubsub_facts(pubsub_broadcast)
     for flow in _resolved_flows(model):
-        everyone = flow.broadcast if flow.broadcast is not None else is_broadcast(flow.via)
+        why = _per_connection(flow, per_connection)
+        everyone = (flow.broadcast if flow.broadcast is not None
+                    else is_broadcast(flow.via) or bool(why))
         by_partition = flow.per_partition if flow.per_partition is not None else is_per_partition(flow.via)
         partitions = (flow.partitions if flow.partitions and flow.partitions > 0
                       and by_partition and not everyone else None)
@@ -253,6 +294,7 @@ def consumer_loads(model: Model, headroom: float | None = None,
                 channel=flow.channel,
                 channel_type=model.channels[flow.channel].type if flow.channel in model.channels else "",
                 service_s=processing.get((name, flow.channel, flow.message)) if flow.derived else None,
+                broadcast_why=why if everyone and not is_broadcast(flow.via) else "",
             ))
     return {name: _consumer_load(model, name, tuple(shares[name]), limit, is_per_partition)
             for name in sorted(shares)}
@@ -261,7 +303,9 @@ def consumer_loads(model: Model, headroom: float | None = None,
 def broker_loads(model: Model,
                  capacity_per_node: Mapping[str, float | None] | None = None,
                  broadcast: Broadcast = (),
-                 nodes: Mapping[str, int] | None = None) -> dict[str, BrokerLoad]:
+                 nodes: Mapping[str, int] | None = None,
+                 pubsub_broadcast: Mapping[str, str] | Collection[str] = (),
+                 brokerless: Collection[str] = ()) -> dict[str, BrokerLoad]:
     """Traffic through every broker of the model, keyed and sorted by broker name.
 
     Messages in + out = produced + delivered copies (rate x consumer components for
@@ -279,9 +323,12 @@ def broker_loads(model: Model,
     """
     capacities = capacity_per_node or {}
     is_broadcast = _broker_test(model, broadcast)
+    per_connection = _pubsub_facts(pubsub_broadcast)
+    brokerless = frozenset(brokerless)
     traffic: dict[str, list[FlowTraffic]] = {name: [] for name in model.brokers}
     for flow in _resolved_flows(model):
-        everyone = flow.broadcast if flow.broadcast is not None else is_broadcast(flow.via)
+        everyone = (flow.broadcast if flow.broadcast is not None
+                    else is_broadcast(flow.via) or bool(_per_connection(flow, per_connection)))
         shares = ({name: float(_instances(model, name)) for name in dict.fromkeys(flow.consumers)}
                   if everyone else delivery_shares(model, flow))
         size = model.messages[flow.message].size
@@ -302,9 +349,82 @@ def broker_loads(model: Model,
                     message_size=size, rate=flow.rate, peak=flow.peak_rate, retention=None,
                     produced=flow.produce_share))
     node_counts = nodes or {}
-    return {name: _broker_load(model.brokers[name], tuple(traffic[name]),
-                               capacities.get(name), is_broadcast(name), node_counts.get(name))
-            for name in sorted(model.brokers)}
+    loads = {name: _broker_load(model.brokers[name], tuple(traffic[name]),
+                                capacities.get(name), is_broadcast(name), node_counts.get(name))
+             for name in sorted(model.brokers)}
+    for name in sorted(set(brokerless) & set(loads)):
+        if loads[name].flows:
+            loads[name] = _brokerless(model, loads[name], is_broadcast, per_connection)
+    return loads
+
+
+def _process_loads(model: Model, broker: str, at_peak: bool, is_broadcast,
+                   per_connection: Mapping[str, str]) -> dict[str, ProcessLoad]:
+    """Per component: what its processes send and receive through a brokerless broker."""
+    fixed: dict[str, float] = {}
+    split: dict[str, float] = {}
+
+    def add(table: dict[str, float], name: str, value: float) -> None:
+        component = model.components.get(name)
+        if component is not None and not component.external:
+            table[name] = table.get(name, 0.0) + value
+
+    for flow in _resolved_flows(model):
+        if flow.via != broker:
+            continue
+        rate = flow.peak_rate if at_peak else (flow.rate if flow.rate is not None else flow.peak_rate)
+        if rate is None:
+            continue
+        everyone = (flow.broadcast if flow.broadcast is not None
+                    else is_broadcast(flow.via) or bool(_per_connection(flow, per_connection)))
+        if everyone:
+            copies = {name: float(_instances(model, name)) for name in dict.fromkeys(flow.consumers)}
+        else:
+            copies = delivery_shares(model, flow)
+        produced = rate * flow.produce_share
+        # the publisher sends one copy per subscriber connection (PUB to each SUB)
+        add(split, flow.producer, produced * sum(copies.values()))
+        if flow.is_request_reply:
+            add(split, flow.producer, rate)  # the replies it receives
+        for name, share in copies.items():
+            if everyone:
+                add(fixed, name, rate)
+            else:
+                add(split, name, rate * share)
+            if flow.is_request_reply:
+                add(split, name, rate * (1.0 if everyone else share))  # the replies it sends
+    return {name: ProcessLoad(name, _instances(model, name), fixed.get(name, 0.0),
+                              split.get(name, 0.0))
+            for name in sorted(set(fixed) | set(split))}
+
+
+def _brokerless(model: Model, load: BrokerLoad, is_broadcast, per_connection) -> BrokerLoad:
+    """A brokerless broker's load: its busiest process against the per-process figure."""
+    def busiest(at_peak: bool) -> ProcessLoad | None:
+        processes = _process_loads(model, load.broker, at_peak, is_broadcast, per_connection)
+        if not processes:
+            return None
+        return max(processes.values(), key=lambda p: (p.per_instance, p.component))
+
+    peak, average = busiest(True), busiest(False)
+    if peak is None:
+        return load
+    per_process = load.capacity_per_node
+    return replace(
+        load,
+        model=(f"no broker process ({load.kind} is a library in each process): the busiest "
+               "process, sending one copy per subscriber connection of what it publishes and "
+               "receiving what reaches it (every message of a broadcast flow; its share of a "
+               "competing one), against the per-process figure; utilisation = busiest "
+               "process msg/s / per-process figure"),
+        nodes=1,
+        capacity=per_process,
+        utilisation=None if not per_process else peak.per_instance / per_process,
+        utilisation_at_rate=(None if not per_process or average is None
+                             else average.per_instance / per_process),
+        busiest_process=peak,
+        busiest_process_at_rate=average,
+    )
 
 
 def flow_latency(model: Model, flow: Flow, consumer_loads: Mapping[str, ConsumerLoad],
@@ -503,6 +623,23 @@ def _consumer_load(model: Model, name: str, shares: tuple[FlowShare, ...], headr
             note = "" if len(shares) == 1 else f"; partitions of {len(shares)} flows pooled"
             estimate = _with_note(partitioned(peak, capacity, instances, total, headroom), note)
             at_rate = _with_note(partitioned(rate, capacity, instances, total, headroom), note)
+        elif any(partitions):
+            # each partitioned flow on its own partitions, the others shared by every
+            # instance: a flow without `partitions` must not hide another's bottleneck
+            note = _mixed_note(shares, is_per_partition)
+
+            def parts(at_peak: bool) -> tuple[list[tuple[float, int]], float]:
+                split, other = [], 0.0
+                for share in shares:
+                    value = (share.peak if at_peak else share.rate) or 0.0
+                    if share.partitions:
+                        split.append((value, share.partitions))
+                    else:
+                        other += value
+                return split, other
+
+            estimate = _with_note(mixed(*parts(True), capacity, instances, headroom), note)
+            at_rate = _with_note(mixed(*parts(False), capacity, instances, headroom), note)
         else:
             note = _shared_queue_note(shares, is_per_partition)
             estimate = _with_note(mmc(peak, capacity, instances, headroom), note)
@@ -540,8 +677,29 @@ def _capacity_from_processing(shares: tuple[FlowShare, ...]) -> tuple[float, str
     return 1.0 / mean, how
 
 
+def _pubsub_facts(pubsub_broadcast: Mapping[str, str] | Collection[str]) -> dict[str, str]:
+    if isinstance(pubsub_broadcast, Mapping):
+        return dict(pubsub_broadcast)
+    return {name: "" for name in pubsub_broadcast}
+
+
+def _per_connection(flow: Flow, per_connection: Mapping[str, str]) -> str:
+    """The profile fact when a v1 `pattern pubsub` flow reaches every subscribing
+    instance on its broker (its subscriptions are per connection), else ''."""
+    if flow.derived or flow.pattern != "pubsub" or flow.via not in per_connection:
+        return ""
+    return per_connection[flow.via] or f"broker '{flow.via}' delivers pub/sub per connection"
+
+
 def _broadcast_reason(model: Model, shares: tuple[FlowShare, ...]) -> str:
     """'redis-pubsub has no competing consumers', naming the kinds of the brokers."""
+    per_connection = list(dict.fromkeys(
+        f"{model.brokers[share.broker].kind} delivers `pattern pubsub` to every subscribing "
+        f"instance, as plain (unshared) subscriptions do: {share.broadcast_why}"
+        for share in shares if share.broadcast and share.broadcast_why))
+    if per_connection:
+        rest = [share for share in shares if share.broadcast and not share.broadcast_why]
+        return "; ".join(per_connection + ([_broadcast_reason(model, tuple(rest))] if rest else []))
     kinds = list(dict.fromkeys(
         f"{model.brokers[share.broker].kind} {share.channel_type} '{share.channel}'"
         if share.channel else model.brokers[share.broker].kind
@@ -560,6 +718,18 @@ def _shared_queue_note(shares: tuple[FlowShare, ...],
     if all(share.partitions is None for share in through):
         return "; partition count unknown, modelled as a shared queue (optimistic)"
     return "; partitioned and shared flows mixed, modelled as a shared queue (optimistic)"
+
+
+def _mixed_note(shares: tuple[FlowShare, ...], is_per_partition: Callable[[str], bool]) -> str:
+    """What the mixed model took as shared: flows through a per-partition broker without a
+    `partitions` count are shared over every instance, which is optimistic."""
+    unknown = [share.flow for share in shares
+               if not share.partitions and is_per_partition(share.broker)]
+    if not unknown:
+        return ""
+    names = ", ".join(unknown[:3]) + (f" and {len(unknown) - 3} more" if len(unknown) > 3 else "")
+    return (f"; partition count unknown for {names}: shared over the instances "
+            "(optimistic)")
 
 
 def _with_note(estimate: QueueEstimate, note: str) -> QueueEstimate:

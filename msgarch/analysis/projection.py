@@ -18,7 +18,10 @@ from dataclasses import dataclass, replace
 from msgarch.analysis.figures import stable
 from msgarch.analysis.growth import GrowthProjection, grown, project, years_until
 from msgarch.analysis.load import BrokerLoad, ConsumerLoad
-from msgarch.analysis.queueing import QueueEstimate, beyond, broadcast, mmc, partitioned
+from msgarch.analysis.queueing import _instances_needed
+from msgarch.analysis.queueing import (
+    QueueEstimate, beyond, broadcast, mixed, mmc, partitioned, scaled_partitions,
+)
 
 GROWTH_MODEL = "compound growth: load in year t = load now x (1 + g)^t"
 
@@ -106,6 +109,11 @@ class BrokerProjection:
     years: tuple[BrokerYear, ...]
     throughput: GrowthProjection | None  # None without a capacity figure
     storage: GrowthProjection | None  # None without storage per node or a storage figure
+    #: brokerless kinds: the busiest process (``throughput`` is its load against the
+    #: per-process figure, ``throughput.needed`` instances of its component), and per
+    #: year the instances that keep it under headroom (None: no count can)
+    process: object | None = None
+    process_needed: tuple[int | None, ...] = ()
 
 
 def _estimate_like(today: QueueEstimate, arrival: float, scale: float, instances: int,
@@ -115,6 +123,11 @@ def _estimate_like(today: QueueEstimate, arrival: float, scale: float, instances
     if today.broadcast:
         estimate = broadcast(today.broadcast_rate * scale, today.service_rate, instances,
                              headroom, today.shared_rate * scale, today.broadcast_reason)
+    elif today.mixed:
+        parts = tuple((rate * scale, count) for rate, count in today.partition_rates)
+        if partitions and partitions != today.partitions:
+            parts = scaled_partitions(parts, partitions)
+        estimate = mixed(parts, today.shared_rate * scale, today.service_rate, instances, headroom)
     elif today.partitions is not None:
         estimate = partitioned(arrival, today.service_rate, instances,
                                partitions or today.partitions, headroom)
@@ -191,7 +204,21 @@ def project_broker(load: BrokerLoad, growth: float, horizon: int,
                    headroom: float) -> BrokerProjection:
     """The broker year by year: traffic, storage, and the nodes each needs."""
     throughput = None
-    if load.capacity_per_node:
+    process = load.busiest_process
+    process_needed: tuple[int | None, ...] = ()
+    if load.capacity_per_node and process is not None:
+        # brokerless: no nodes; the busiest process against the per-process figure, and
+        # the instances of its component that spread it (None: each receives it all)
+        throughput = project(process.per_instance, load.capacity_per_node, headroom, growth,
+                             horizon, current=1, minimum=1)
+        process_needed = tuple(
+            _instances_needed(grown(process.fixed, growth, year), grown(process.split, growth, year),
+                              load.capacity_per_node, headroom)
+            for year in range(horizon + 1))
+        throughput = replace(throughput, current=process.instances, minimum=1, needed=tuple(
+            max(process.instances, n if n is not None else process.instances)
+            for n in process_needed))
+    elif load.capacity_per_node:
         throughput = project(load.peak.messages, load.capacity_per_node, headroom, growth,
                              horizon, current=load.nodes, minimum=load.replication)
     per_node_storage = (load.storage_capacity_bytes / load.nodes
@@ -208,7 +235,7 @@ def project_broker(load: BrokerLoad, growth: float, horizon: int,
         stored = (grown(load.storage_bytes, growth, year)
                   if load.storage_bytes is not None and load.retained_flows else None)
         needs = [load.nodes]
-        if throughput is not None:
+        if throughput is not None and process is None:
             needs.append(throughput.needed[year])
         if storage is not None:
             needs.append(storage.needed[year])
@@ -217,7 +244,9 @@ def project_broker(load: BrokerLoad, growth: float, horizon: int,
             messages=messages,
             bytes_per_s=bytes_per_s,
             storage_bytes=stored,
-            utilisation=None if load.capacity is None else messages / load.capacity,
+            utilisation=(None if load.capacity is None
+                         else grown(process.per_instance, growth, year) / load.capacity
+                         if process is not None else messages / load.capacity),
             storage_utilisation=(None if stored is None or not load.storage_capacity_bytes
                                  else stored / load.storage_capacity_bytes),
             nodes_needed=max(needs),
@@ -235,4 +264,6 @@ def project_broker(load: BrokerLoad, growth: float, horizon: int,
         years=tuple(years),
         throughput=throughput,
         storage=storage,
+        process=process,
+        process_needed=process_needed,
     )

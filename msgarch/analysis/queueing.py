@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Sequence
 
 DEFAULT_HEADROOM = 0.70
 #: The quantile every estimate reports as ``wait_p99_s``.
@@ -47,6 +48,14 @@ class QueueEstimate:
     broadcast_rate: float | None = None  # broadcast groups: msg/s every instance receives
     shared_rate: float = 0.0  # broadcast groups: msg/s of other flows, split over instances
     broadcast_reason: str = ""  # broadcast groups: why (which brokers have no competing consumers)
+    #: mixed groups: (rate, partitions) of each partitioned flow, each on its own partitions;
+    #: ``shared_rate`` is then the flows without partitions, split over every consumer
+    partition_rates: tuple[tuple[float, int], ...] = ()
+
+    @property
+    def mixed(self) -> bool:
+        """Partitioned flows on their own partitions plus flows shared by every consumer."""
+        return bool(self.partition_rates)
 
     @property
     def broadcast(self) -> bool:
@@ -430,3 +439,152 @@ def _check_headroom(headroom: float) -> None:
     _check_number("headroom", headroom)
     if headroom > 1.0:
         raise ValueError(f"headroom is a fraction in (0, 1], not {headroom!r}")
+
+
+def mixed(partition_rates: Sequence[tuple[float, int]], shared_rate: float, service_rate: float,
+          consumers: int, headroom: float = DEFAULT_HEADROOM) -> QueueEstimate:
+    """A consumer group fed by partitioned flows and by flows its instances share.
+
+    Each partitioned flow (rate, partitions) gives each of its partitions to one
+    consumer: rate / partitions per partition, the busiest consumer holding
+    ceil(partitions / consumers) of them (a range assignment gives the extra partitions
+    of every flow to the same first consumers, so the busiest holds the most of each);
+    the shared flows (no partitions) are split evenly over all the consumers. Each
+    consumer is one M/M/1; the busiest one is reported. ``servers_needed`` is the fewest
+    consumers that keep the busiest within the headroom (None when no count does: the
+    partitions alone put one consumer over it), ``partitions_needed`` the fewest
+    partitions in all (each flow's scaled alike, one consumer per partition) that do.
+    """
+    _check_number("shared rate", shared_rate, positive=False)
+    _check_number("service rate", service_rate)
+    _check_count("consumers", consumers)
+    _check_headroom(headroom)
+    parts = tuple((float(rate), int(count)) for rate, count in partition_rates)
+    if not parts:
+        raise ValueError("a mixed group needs at least one partitioned flow")
+    for rate, count in parts:
+        _check_number("arrival rate", rate, positive=False)
+        _check_count("partitions", count)
+    total_partitions = sum(count for _, count in parts)
+    partitioned_rate = sum(rate for rate, _ in parts)
+    arrival = partitioned_rate + shared_rate
+    busiest = _mixed_busiest(parts, shared_rate, consumers)
+    queue = _mm1(busiest, service_rate)
+    growth = sum(max(0.0, load - service_rate) * count
+                 for load, count in _mixed_loads(parts, shared_rate, consumers))
+    needed = _mixed_needed(parts, shared_rate, service_rate, headroom)
+    widest = max(count for _, count in parts)
+    idle = 0 if shared_rate > 0 else max(0, consumers - widest)
+    flows = " + ".join(f"{fig_rate(rate)} over {count} partition{'s' if count != 1 else ''}"
+                       for rate, count in parts)
+    shared = (f", {fig_rate(shared_rate)} of flows without partitions split evenly over the "
+              f"{consumers} consumers" if shared_rate > 0 else "")
+    return QueueEstimate(
+        model=(f"M/M/1 per consumer, the busiest of {consumers} reported: each flow on its own "
+               f"partitions ({flows}; the busiest consumer holds the most of each){shared}"
+               + (f", {idle} consumer{'s' if idle != 1 else ''} idle" if idle else "")
+               + f", {ASSUMPTIONS}, keys spread evenly over partitions"),
+        servers=consumers - idle,
+        consumers=consumers,
+        partitions=total_partitions,
+        arrival_rate=float(arrival),
+        **queue,
+        backlog_growth_per_s=growth,
+        servers_needed=needed,
+        servers_for_stability=_mixed_needed(parts, shared_rate, service_rate, 1.0),
+        partitions_needed=(total_partitions if needed is not None
+                           else _mixed_partitions_needed(parts, shared_rate, service_rate,
+                                                         consumers, headroom)),
+        headroom=headroom,
+        shared_rate=float(shared_rate),
+        partition_rates=parts,
+    )
+
+
+def fig_rate(value: float) -> str:
+    """'300/s', '1.5k/s': a rate as the model strings write it."""
+    for scale, suffix in ((1e6, "M"), (1e3, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:.4g}{suffix}/s"
+    return f"{value:.4g}/s"
+
+
+def scaled_partitions(parts: Sequence[tuple[float, int]], total: int) -> tuple[tuple[float, int], ...]:
+    """Each flow's partitions scaled alike so that they add up to at least ``total``."""
+    now = sum(count for _, count in parts)
+    return tuple((rate, max(count, math.ceil(count * total / now))) for rate, count in parts)
+
+
+def _mixed_loads(parts, shared_rate: float, consumers: int) -> list[tuple[float, int]]:
+    """(load of a consumer, how many consumers carry it), for a range assignment."""
+    cuts = {0, consumers}
+    for _, count in parts:
+        cuts.add(min(count, consumers) if consumers >= count else count % consumers)
+    edges = sorted(cut for cut in cuts if 0 <= cut <= consumers)
+    loads = []
+    for low, high in zip(edges, edges[1:]):
+        if high <= low:
+            continue
+        load = shared_rate / consumers
+        for rate, count in parts:
+            if consumers >= count:
+                held = 1 if low < count else 0
+            else:
+                held = count // consumers + (1 if low < count % consumers else 0)
+            load += rate * held / count
+        loads.append((load, high - low))
+    return loads
+
+
+def _mixed_busiest(parts, shared_rate: float, consumers: int) -> float:
+    return shared_rate / consumers + sum(
+        rate * (1 if consumers >= count else math.ceil(count / consumers)) / count
+        for rate, count in parts)
+
+
+def _mixed_needed(parts, shared_rate: float, service_rate: float, limit: float) -> int | None:
+    """Fewest consumers whose busiest stays within ``limit``; None when no count does."""
+    floor = sum(rate / count for rate, count in parts)
+    room = limit * service_rate - floor
+    if room <= 0 or beyond(floor / service_rate, limit):
+        return None
+    widest = max(count for _, count in parts)
+    high = max(widest, math.floor(shared_rate / room) + 1 if shared_rate > 0 else 1)
+    while beyond(_mixed_busiest(parts, shared_rate, high) / service_rate, limit):
+        high *= 2  # rounding at the edge: the busiest falls towards the floor
+        if high > 2 ** 40:
+            return None
+    low = 1
+    while low < high:
+        middle = (low + high) // 2
+        if not beyond(_mixed_busiest(parts, shared_rate, middle) / service_rate, limit):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def _mixed_partitions_needed(parts, shared_rate: float, service_rate: float, consumers: int,
+                             headroom: float) -> int | None:
+    """Fewest partitions in all (each flow's scaled alike, with a consumer for each
+    partition, never fewer consumers than today) that keep the busiest within headroom."""
+    now = sum(count for _, count in parts)
+
+    def fits(total: int) -> bool:
+        scaled = scaled_partitions(parts, total)
+        return not beyond(_mixed_busiest(scaled, shared_rate, max(consumers, sum(c for _, c in scaled)))
+                          / service_rate, headroom)
+
+    high = max(now, 1)
+    while not fits(high):
+        high *= 2
+        if high > 2 ** 40:
+            return None
+    low = now
+    while low < high:
+        middle = (low + high) // 2
+        if fits(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low

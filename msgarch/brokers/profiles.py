@@ -209,6 +209,12 @@ class Profile:
         return tuple(self.data["ordering"].get("keeps-with", ()))
 
     @property
+    def pubsub_per_instance(self) -> bool:
+        """A `pattern pubsub` subscription belongs to one connection: every subscribing
+        instance receives every message (``patterns.pubsub.per-instance``)."""
+        return bool(self.data["patterns"]["pubsub"].get("per-instance", False))
+
+    @property
     def partitioned(self) -> bool:
         return bool(self.data["patterns"]["queue"].get("partitioned", False))
 

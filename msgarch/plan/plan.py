@@ -208,12 +208,47 @@ def _broker_years(projection: BrokerProjection, kind_model: str) -> list[dict]:
             "nodes_needed": year.nodes_needed,
             "brokerless": kind_model == "brokerless",
         })
+        if projection.process is not None:
+            # no broker nodes: the busiest process against the per-process figure
+            process = projection.process
+            rows[-1].update({
+                "nodes": None,
+                "nodes_needed": None,
+                "nodes_needed_throughput": None,
+                "busiest_process": process.component,
+                "busiest_process_per_s": _num(process.per_instance * (1 + projection.growth) ** year.year),
+                "busiest_process_instances": process.instances,
+                "instances_needed": (projection.process_needed[year.year]
+                                     if projection.process_needed else None),
+            })
     return rows
 
 
 def _broker_runway(projection: BrokerProjection, what: str) -> dict:
     plan = projection.throughput if what == "throughput" else projection.storage
     year = plan.first_year_over
+    if what == "throughput" and projection.process is not None and projection.process_needed:
+        process = projection.process
+        return {
+            "resource": projection.broker,
+            "kind": f"busiest process, an instance of '{process.component}'",
+            "model": GROWTH_MODEL + "; no broker nodes: the busiest process against the per-process figure",
+            "utilisation_now": _num(projection.years[0].utilisation),
+            "utilisation_at_horizon": _num(projection.years[-1].utilisation),
+            "years_until_headroom": _num(plan.years_until),
+            "first_year_over": year,
+            "unit": f"instances of '{process.component}'",
+            "now": process.instances,
+            "needed_that_year": None if year is None else projection.process_needed[year],
+            "needed_at_horizon": projection.process_needed[-1],
+            "partitions_now": None,
+            "partitions_needed_at_horizon": None,
+            "capacity_needed_that_year": None,
+            "capacity_needed_at_horizon": None,
+            "scaling_limit": ("each instance receives every message: send fewer copies or "
+                              "measure a higher per-process figure")
+            if year is not None and projection.process_needed[year] is None else None,
+        }
     if what == "throughput":
         now, last = projection.years[0].utilisation, projection.years[-1].utilisation
     else:
@@ -316,6 +351,13 @@ def _broker_cells(row: dict) -> list[str]:
     util = "-" if row["utilisation"] is None else fig.percent(row["utilisation"])
     storage_util = ("-" if row["storage_utilisation"] is None
                     else fig.percent(row["storage_utilisation"]))
+    if row.get("busiest_process"):
+        # brokerless: no nodes; "needed" is instances of the busiest process's component
+        needed = row["instances_needed"]
+        return [row["broker"], row["kind"], str(row["year"]), fig.count(row["messages_per_s"]),
+                megabytes, storage, util, storage_util, "-",
+                "-" if needed is None else f"{fig.whole(max(needed, row['busiest_process_instances']))} x "
+                f"{row['busiest_process']}"]
     return [row["broker"], row["kind"], str(row["year"]), fig.count(row["messages_per_s"]),
             megabytes, storage, util, storage_util, fig.whole(row["nodes"]),
             fig.whole(row["nodes_needed"])]
@@ -327,6 +369,10 @@ def _runway_line(entry: dict, headroom: float, horizon: int) -> str:
     now = fig.percent(entry["utilisation_now"])
     unit = entry["unit"]
     year = entry["first_year_over"]
+    if year is not None and entry.get("scaling_limit") and entry["needed_that_year"] is None:
+        when = "today" if year == 0 else f"in year {year}{_after(entry)}"
+        return (f"{label}: {'at or over' if year == 0 else 'passes'} {limit} {when} ({now} today); "
+                f"more {unit} do not help ({entry['scaling_limit']})")
     if year is None:
         return (f"{label}: stays under {limit} through year {horizon} ({now} today, "
                 f"{fig.percent(entry['utilisation_at_horizon'])} in year {horizon}); "
@@ -370,6 +416,8 @@ def _after(entry: dict) -> str:
 
 
 def _unit(unit: str, n: int) -> str:
+    if n == 1 and unit.startswith("instances of "):
+        return "instance of " + unit[len("instances of "):]
     return unit[:-1] if n == 1 else unit
 
 

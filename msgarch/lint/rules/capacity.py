@@ -107,10 +107,19 @@ def consumer_head(estimate: QueueEstimate, arrival: float | None = None) -> str:
     if estimate.partitions is None:
         return (f"M/M/{fig.whole(estimate.servers)} at peak {fig.rate(arrival)} into "
                 f"{fig.whole(estimate.servers)} x {fig.rate(estimate.service_rate)}")
+    if estimate.mixed:
+        split = ", ".join(f"{fig.rate(rate)} over {fig.plural(count, 'partition')}"
+                          for rate, count in estimate.partition_rates)
+        return (f"{short_model(estimate)} at peak {fig.rate(arrival)} ({split}, "
+                f"{fig.rate(estimate.shared_rate)} without partitions, shared) into "
+                f"{fig.whole(estimate.consumers)} x {fig.rate(estimate.service_rate)}")
     text = (f"{short_model(estimate)} at peak {fig.rate(arrival)} over "
             f"{fig.plural(estimate.partitions, 'partition')} into "
             f"{fig.whole(estimate.consumers)} x {fig.rate(estimate.service_rate)}")
-    if estimate.consumers < estimate.partitions:
+    if estimate.mixed:
+        if estimate.consumers > estimate.servers:
+            text += f" ({fig.whole(estimate.consumers - estimate.servers)} idle)"
+    elif estimate.consumers < estimate.partitions:
         held = -(-estimate.partitions // estimate.consumers)
         text += f" (the busiest consumer holds {fig.whole(held)})"
     elif estimate.consumers > estimate.partitions:
@@ -137,6 +146,10 @@ def instances_phrase(estimate: QueueEstimate, headroom: float) -> str:
         return (f"{fig.plural(estimate.servers_needed, 'consumer')} keep it under the "
                 f"{limit} headroom")
     needed = fig.whole(estimate.partitions_needed)
+    if estimate.mixed and estimate.consumers >= (estimate.partitions_needed or 0):
+        return (f"more consumers cannot help with {fig.plural(estimate.partitions, 'partition')}: "
+                f"{needed} partitions with today's {fig.whole(estimate.consumers)} consumers keep it "
+                f"under the {limit} headroom")
     return (f"more consumers cannot help with {fig.plural(estimate.partitions, 'partition')}: "
             f"{needed} partitions and {needed} consumers keep it under the {limit} headroom")
 
@@ -243,6 +256,49 @@ def broker_head(load: load_analysis.BrokerLoad) -> str:
     nodes = fig.plural(load.nodes, "node")
     return (f"broker '{load.broker}' ({load.kind}): {broker_traffic_phrase(load)} into "
             f"{nodes} x {fig.rate(load.capacity_per_node)} = {fig.rate(load.capacity)}")
+
+
+def brokerless_head(load: load_analysis.BrokerLoad, process=None) -> str:
+    """'broker 'md' (zeromq) has no broker process: the busiest process, ...'."""
+    process = process or load.busiest_process
+    parts = []
+    if process.fixed:
+        parts.append(f"{fig.rate(process.fixed)} that every instance receives")
+    if process.split:
+        parts.append(f"{fig.rate(process.split / process.instances)} of "
+                     f"{fig.rate(process.split)} its instances share (sends, a copy per "
+                     f"subscriber connection, and receives)")
+    who = (f"an instance of '{process.component}' ({fig.plural(process.instances, 'instance')})"
+           if process.instances != 1 else f"'{process.component}' (1 instance)")
+    return (f"broker '{load.broker}' ({load.kind}) has no broker process, so there are no "
+            f"nodes to add: the busiest process, {who}, carries "
+            f"{fig.rate(process.per_instance)} at peak ({' + '.join(parts)}) against the "
+            f"per-process figure of {fig.rate(load.capacity_per_node)}")
+
+
+def brokerless_remedy(load: load_analysis.BrokerLoad, headroom: float,
+                      overloaded: bool, process=None) -> tuple[str, str]:
+    """(what keeps the busiest process under headroom, what to do) on a brokerless kind."""
+    from msgarch.analysis.queueing import _instances_needed
+
+    process = process or load.busiest_process
+    limit = fig.percent(headroom)
+    needed = _instances_needed(process.fixed, process.split, load.capacity_per_node, headroom)
+    if needed is None:
+        what = (f"more instances of '{process.component}' cannot help: each receives every "
+                f"message ({fig.rate(process.fixed)}), which is "
+                f"{fig.percent(process.fixed / load.capacity_per_node)} of the figure alone")
+        action = ("send fewer copies per process (a multicast transport such as pgm/epgm, or "
+                  "a forwarder per host), or measure the library in your processes and declare "
+                  "the figure with `capacity N/s per node` (per process on a brokerless kind)")
+    else:
+        what = (f"{fig.plural(needed, 'instance')} of '{process.component}' share it under the "
+                f"{limit} headroom")
+        action = (f"run more instances of '{process.component}' to spread its sends and "
+                  "receives, send fewer copies (multicast, a forwarder per host), or measure the "
+                  "library in your processes and declare the figure with `capacity N/s per "
+                  "node` (per process on a brokerless kind)")
+    return what, action
 
 
 # --- rules ----------------------------------------------------------------------------
@@ -386,6 +442,19 @@ class BrokerOverloaded(Rule):
             if not beyond(fig.stable(load.utilisation), headroom):
                 continue
             over = fig.stable(load.utilisation) >= 1.0
+            if load.brokerless:
+                what, action = brokerless_remedy(load, headroom, overloaded=over)
+                yield Finding(
+                    ctx.model.brokers[name],
+                    f"{brokerless_head(load)}: utilisation {fig.percent(load.utilisation)}, "
+                    + ("over the figure: sends block or drop at the high-water mark"
+                       if over else f"above the {fig.percent(headroom)} headroom")
+                    + f"; {what}; per-process figure: {facts[name].capacity_source}",
+                    hint=f"{action}. model: {load.model}",
+                    severity=Severity.ERROR if over else Severity.WARNING,
+                    related=_broker_flow_related(ctx, load),
+                )
+                continue
             needed = max(servers_needed(load.peak.messages, load.capacity_per_node, headroom),
                          load.replication)
             verdict = ("over capacity: publishers are throttled or queues grow in the broker"
@@ -514,6 +583,25 @@ class GrowthRunway(Rule):
                 continue
             year = plan.first_year_over
             load = broker_loads(ctx)[name]
+            if load.brokerless:
+                then = projection.process_needed[year]
+                process = load.busiest_process
+                add = (f"{fig.plural(then, 'instance')} of '{process.component}' share it by "
+                       f"year {year}" if then is not None else
+                       f"more instances of '{process.component}' cannot help (each receives "
+                       f"every message): send fewer copies or measure a higher per-process "
+                       f"figure by year {year}")
+                yield Finding(
+                    ctx.model.brokers[name],
+                    f"{brokerless_head(load)}: utilisation {fig.percent(load.utilisation)} today; "
+                    f"at {growth} growth a year it passes the {headroom} headroom in year {year} "
+                    f"({fig.percent(projection.years[year].utilisation)}); {add}; per-process "
+                    f"figure: {facts[name].capacity_source}",
+                    hint=(f"plan the change before year {year}; `msgarch plan` shows every year. "
+                          f"model: {plan.model}; {load.model}"),
+                    related=_broker_flow_related(ctx, load),
+                )
+                continue
             needed = plan.needed[year]
             tail = (f"; {plan.needed[-1]} by year {plan.horizon}"
                     if plan.horizon != year and plan.needed[-1] != needed else "")
