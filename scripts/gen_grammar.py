@@ -30,6 +30,7 @@ SHAPE_BODY = {
     "duration": "QUANTITY",
     "size": "QUANTITY",
     "rate": "QUANTITY",
+    "percent": "QUANTITY",
     "string": "STRING",
     "strings": "STRING+",
     "channel": "NAME",

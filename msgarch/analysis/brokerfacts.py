@@ -150,8 +150,11 @@ def sized_loads(model: Model, facts: dict[str, BrokerFacts], headroom: float | N
 
     everyone = broadcast_brokers(facts)
     pubsub = pubsub_broadcast_brokers(facts)
+    vocabulary = {name: ((getattr(item.profile, "data", None) or {}).get("endpoints") or {}).get("consume") or {}
+                  for name, item in facts.items() if item.profile is not None}
     consumers = consumer_loads(model, headroom, per_partition=per_partition_brokers(facts),
-                               broadcast=everyone, pubsub_broadcast=pubsub)
+                               broadcast=everyone, pubsub_broadcast=pubsub,
+                               consume_vocabulary=vocabulary)
     brokers = broker_loads(model, capacities(facts), broadcast=everyone, nodes=node_counts(facts),
                            pubsub_broadcast=pubsub, brokerless=brokerless_brokers(facts))
     return consumers, brokers

@@ -43,6 +43,13 @@ class FlowShare:
     #: why every instance receives it when that is not the broker's only delivery: a v1
     #: `pattern pubsub` flow on a broker whose subscriptions are per connection (the fact)
     broadcast_why: str = ""
+    #: handlers at work at once in one instance (`concurrency`, bounded by `prefetch`
+    #: where the profile says prefetch bounds what is in flight); used with `processing`
+    parallel: int = 1
+    parallel_note: str = ""
+    #: deliveries per message with retries (`failure-rate` r and `on-error`): up to 1/(1-r)
+    attempts: float = 1.0
+    attempts_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -247,7 +254,8 @@ def delivery_shares(model: Model, flow: Flow) -> dict[str, float]:
 def consumer_loads(model: Model, headroom: float | None = None,
                    per_partition: PerPartition = (),
                    broadcast: Broadcast = (),
-                   pubsub_broadcast: Mapping[str, str] | Collection[str] = ()) -> dict[str, ConsumerLoad]:
+                   pubsub_broadcast: Mapping[str, str] | Collection[str] = (),
+                   consume_vocabulary: Mapping[str, Mapping] | None = None) -> dict[str, ConsumerLoad]:
     """The load on every non-external component that receives at least one resolved flow.
 
     mu is the component's ``capacity`` and c its ``instances``; a capacity that is unset
@@ -271,6 +279,8 @@ def consumer_loads(model: Model, headroom: float | None = None,
     shares: dict[str, list[FlowShare]] = {}
     processing = {(c.component, c.channel, c.message): c.settings["processing"][0]
                   for c in model.consumes if "processing" in c.settings}
+    consumes = {(c.component, c.channel, c.message): c for c in model.consumes}
+    vocabulary = consume_vocabulary or {}
     per_connection = _pubsub_facts(pubsub_broadcast)
     for flow in _resolved_flows(model):
         why = _per_connection(flow, per_connection)
@@ -284,6 +294,11 @@ def consumer_loads(model: Model, headroom: float | None = None,
         for name, share in delivered.items():
             if model.components[name].external:
                 continue
+            consume = consumes.get((name, flow.channel, flow.message)) if flow.derived else None
+            vocab = vocabulary.get(flow.via, {})
+            parallel, parallel_note = _parallelism(consume, vocab, _instances(model, name))
+            attempts, attempts_note = _attempts(consume, vocab)
+            share = share * attempts  # retries deliver the same message again
             shares.setdefault(name, []).append(FlowShare(
                 flow=flow.id, broker=flow.via, share=share,
                 rate=None if flow.rate is None else flow.rate * share,
@@ -295,6 +310,8 @@ def consumer_loads(model: Model, headroom: float | None = None,
                 channel_type=model.channels[flow.channel].type if flow.channel in model.channels else "",
                 service_s=processing.get((name, flow.channel, flow.message)) if flow.derived else None,
                 broadcast_why=why if everyone and not is_broadcast(flow.via) else "",
+                parallel=parallel, parallel_note=parallel_note,
+                attempts=attempts, attempts_note=attempts_note,
             ))
     return {name: _consumer_load(model, name, tuple(shares[name]), limit, is_per_partition)
             for name in sorted(shares)}
@@ -326,11 +343,15 @@ def broker_loads(model: Model,
     per_connection = _pubsub_facts(pubsub_broadcast)
     brokerless = frozenset(brokerless)
     traffic: dict[str, list[FlowTraffic]] = {name: [] for name in model.brokers}
+    consumes = {(c.component, c.channel, c.message): c for c in model.consumes}
     for flow in _resolved_flows(model):
         everyone = (flow.broadcast if flow.broadcast is not None
                     else is_broadcast(flow.via) or bool(_per_connection(flow, per_connection)))
         shares = ({name: float(_instances(model, name)) for name in dict.fromkeys(flow.consumers)}
                   if everyone else delivery_shares(model, flow))
+        if flow.derived:  # a retried message is delivered again (failure-rate and on-error)
+            shares = {name: share * _attempts(consumes.get((name, flow.channel, flow.message)), {})[0]
+                      for name, share in shares.items()}
         size = model.messages[flow.message].size
         traffic[flow.via].append(FlowTraffic(
             flow=flow.id, broker=flow.via,
@@ -470,8 +491,8 @@ def flow_latency(model: Model, flow: Flow, consumer_loads: Mapping[str, Consumer
             estimate = load.estimate
             parts += [LatencyPart(wait_name, estimate.wait_p99_s, of.id, consumer, depth,
                                   "" if estimate.stable else "overloaded"),
-                      LatencyPart(service_name, estimate.service_time_s, of.id, consumer,
-                                  depth)]
+                      LatencyPart(service_name, estimate.handler_s or estimate.service_time_s,
+                                  of.id, consumer, depth)]
         if of.is_request_reply:
             for call in calls.get(consumer, ()):
                 if call.id in visiting:
@@ -595,8 +616,9 @@ def _consumer_load(model: Model, name: str, shares: tuple[FlowShare, ...], headr
     peak = sum(share.peak for share in shares if share.peak is not None)
     capacity = component.capacity if component.capacity and component.capacity > 0 else None
     from_processing = ""
+    handler_s = None
     if capacity is None and shares and all(share.service_s for share in shares):
-        capacity, from_processing = _capacity_from_processing(shares)
+        capacity, from_processing, handler_s = _capacity_from_processing(shares)
     instances = max(component.instances, 1)
     estimate = at_rate = None
     if capacity is not None:
@@ -645,8 +667,12 @@ def _consumer_load(model: Model, name: str, shares: tuple[FlowShare, ...], headr
             estimate = _with_note(mmc(peak, capacity, instances, headroom), note)
             at_rate = _with_note(mmc(rate, capacity, instances, headroom), note)
     if from_processing and estimate is not None:
-        estimate = _with_note(estimate, from_processing)
-        at_rate = _with_note(at_rate, from_processing)
+        estimate = replace(_with_note(estimate, from_processing), handler_s=handler_s)
+        at_rate = replace(_with_note(at_rate, from_processing), handler_s=handler_s)
+    retries = "".join(dict.fromkeys(share.attempts_note for share in shares if share.attempts_note))
+    if retries and estimate is not None:
+        estimate = _with_note(estimate, retries)
+        at_rate = _with_note(at_rate, retries)
     queue = estimate.model if estimate is not None else "none (capacity unknown)"
     return ConsumerLoad(
         model=f"{LOAD_MODEL}; queue: {queue}",
@@ -663,18 +689,106 @@ def _consumer_load(model: Model, name: str, shares: tuple[FlowShare, ...], headr
     )
 
 
-def _capacity_from_processing(shares: tuple[FlowShare, ...]) -> tuple[float, str]:
-    """mu = 1 / mean typical `processing` time, weighted by each flow's peak rate (equal
-    weights when no flow has a rate): one message at a time per instance."""
+def _capacity_from_processing(shares: tuple[FlowShare, ...]) -> tuple[float, str, float]:
+    """mu = k / mean typical `processing` time, weighted by each flow's peak rate (equal
+    weights when no flow has a rate), k the handlers at work at once in one instance
+    (`concurrency`, bounded by `prefetch`; the fewest over the component's consumes):
+    (mu per instance, how, the mean handler time)."""
     weights = [(share.peak or 0.0, share.service_s) for share in shares]
     total = sum(w for w, _ in weights)
     if total > 0:
         mean = sum(w * s for w, s in weights) / total
     else:
         mean = sum(s for _, s in weights) / len(weights)
-    how = (f"; mu = 1/{mean * 1000:.4g} ms = {1 / mean:.4g}/s per instance, from the consumes' typical "
-           "`processing` time (no `capacity` declared; one message at a time per instance)")
-    return 1.0 / mean, how
+    parallel = min(share.parallel for share in shares)
+    notes = list(dict.fromkeys(share.parallel_note for share in shares if share.parallel_note))
+    if parallel == 1:
+        why = "one message at a time per instance" + (f": {'; '.join(notes)}" if notes else "")
+        how = (f"; mu = 1/{mean * 1000:.4g} ms = {1 / mean:.4g}/s per instance, from the consumes' "
+               f"typical `processing` time (no `capacity` declared; {why})")
+    else:
+        how = (f"; mu = {parallel}/{mean * 1000:.4g} ms = {parallel / mean:.4g}/s per instance, from "
+               f"the consumes' typical `processing` time and {parallel} handlers at work at once "
+               f"({'; '.join(notes)}; no `capacity` declared); the {parallel} handlers of an "
+               "instance are taken as one server that many times as fast: utilisation is exact, "
+               "queueing waits approximate, and the latency counts the full handler time")
+    return parallel / mean, how, mean
+
+
+def _parallelism(consume, vocab: Mapping, instances: int) -> tuple[int, str]:
+    """(handlers at work at once in one instance, how that was decided).
+
+    ``concurrency N`` as written (else 1: the profile's own default is named when it has
+    one msgarch cannot see, such as Celery's one process per CPU core), bounded by the
+    prefetch where the profile says prefetch bounds what is in flight
+    (``endpoints.consume.prefetch.in-flight``): per consumer, min(concurrency, prefetch);
+    across the group, prefetch / instances; a Celery multiplier never binds. The prefetch
+    is the one written, else the profile's default (the note says which)."""
+    if consume is None:
+        return 1, ""
+    written = consume.settings.get("concurrency")
+    described = vocab.get("concurrency") or {}
+    if written is not None:
+        concurrency = int(written)
+        said = f"concurrency {concurrency} ({described.get('vendor', 'handlers per instance')}, written)"
+    elif isinstance(described.get("default"), int):
+        concurrency = int(described["default"])
+        said = f"concurrency {concurrency} ({described.get('vendor')}, the profile's default)"
+    else:
+        concurrency = 1
+        said = (f"concurrency not written ({described['vendor']}): {described['means']}"
+                if described.get("means") else "concurrency not written: one handler per instance assumed")
+    prefetch = vocab.get("prefetch") or {}
+    mode = prefetch.get("in-flight", "none")
+    if "prefetch" in consume.settings:
+        limit, whose = consume.settings["prefetch"], "written"
+    else:
+        limit, whose = prefetch.get("default"), "the profile's default"
+    vendor = prefetch.get("vendor", "prefetch")
+    if mode in ("per-consumer", "per-group") and isinstance(limit, (int, float)) and limit > 0:
+        cap = int(limit) if mode == "per-consumer" else max(1, int(limit) // max(instances, 1))
+        if cap < concurrency:
+            where = "per consumer" if mode == "per-consumer" else f"across the group's {instances} instances"
+            return cap, (f"{said}, bounded by prefetch {int(limit)} ({vendor}, {whose}) in flight "
+                         f"{where}: {cap} at work at once")
+    return concurrency, said if (written is not None or described) else ""
+
+
+def _attempts(consume, vocab: Mapping) -> tuple[float, str]:
+    """Deliveries per message when handlers fail: with ``failure-rate`` r (each attempt
+    failing independently) and ``on-error retry N``, 1 + r + ... + r^N; with a requeue
+    that never gives up, 1/(1-r) (the bound); 1 for drop, dead-letter and reject. Never
+    assumed: without a written ``failure-rate`` nothing is added, and the model says so
+    where ``on-error`` would retry."""
+    if consume is None:
+        return 1.0, ""
+    on_error = consume.settings.get("on-error")
+    rate = consume.settings.get("failure-rate")
+    retries = None
+    if on_error is not None and getattr(on_error, "action", "") == "retry":
+        retries = on_error.retries or 0
+        words = f"on-error retry {retries}"
+    elif on_error is not None and getattr(on_error, "action", "") == "requeue":
+        words = "on-error requeue"
+    else:
+        return 1.0, ""
+    if rate is None:
+        return 1.0, (f"; retry traffic left out: {words} is written but no `failure-rate` (a "
+                     "failure rate r would multiply the load by up to 1/(1 - r); msgarch never "
+                     "assumes one)")
+    if retries is None:
+        limit = consume.settings.get("max-deliver") or consume.settings.get("delivery-limit")
+        if limit:
+            attempts = sum(rate ** k for k in range(int(limit)))
+            bound = f"at most {int(limit)} deliveries"
+        else:
+            attempts = 1.0 / (1.0 - rate)
+            bound = "requeued until it succeeds: the bound 1/(1 - r)"
+    else:
+        attempts = sum(rate ** k for k in range(retries + 1))
+        bound = f"1 + r + ... + r^{retries}, below the bound 1/(1 - r) = {1 / (1 - rate):.4g}"
+    return attempts, (f"; retries: failure-rate {rate * 100:.4g}% (written) with {words}: x{attempts:.4g} "
+                      f"deliveries per message ({bound}; attempts fail independently)")
 
 
 def _pubsub_facts(pubsub_broadcast: Mapping[str, str] | Collection[str]) -> dict[str, str]:

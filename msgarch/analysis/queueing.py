@@ -51,6 +51,9 @@ class QueueEstimate:
     #: mixed groups: (rate, partitions) of each partitioned flow, each on its own partitions;
     #: ``shared_rate`` is then the flows without partitions, split over every consumer
     partition_rates: tuple[tuple[float, int], ...] = ()
+    #: capacity from `processing` with several handlers per instance: the time one message
+    #: takes (``service_time_s`` is 1/mu of the instance, shorter); latency uses this
+    handler_s: float | None = None
 
     @property
     def mixed(self) -> bool:

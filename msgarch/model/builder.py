@@ -195,7 +195,19 @@ def _setting_value(prop: ast.Property, shape: str, problems: "_Problems"):
         if shape in ("words", "strings"):
             return tuple(dict.fromkeys(texts))
         if shape == "count":
-            return _count_value(texts[0])
+            value = _count_value(texts[0])
+            if prop.name == "concurrency" and value < 1:
+                problems.add(f"concurrency {texts[0]}: at least one handler works in an instance",
+                             values[0].span, "write `concurrency N` with N at least 1")
+                return None
+            return value
+        if shape == "percent":
+            value = units.parse_percent(texts[0])
+            if not 0.0 <= value < 1.0:
+                problems.add(f"{prop.name} {texts[0]}: must be at least 0% and below 100% (at 100% "
+                             "every attempt fails and retries never end)", values[0].span)
+                return None
+            return value
         if shape in ("duration", "size", "rate"):
             parse = {"duration": units.parse_duration, "size": units.parse_size, "rate": units.parse_rate}[shape]
             result = parse(texts[0])

@@ -14,6 +14,7 @@ Shapes:
 - ``string``: one quoted string; ``strings``: one or more;
 - ``channel``: the name of a declared channel;
 - ``key``: ``key "literal" ["literal" ...]`` or ``key by FIELD``;
+- ``percent``: a percentage (``failure-rate 2%``), below 100%;
 - ``processing``: ``processing TYPICAL [max LONGEST]``;
 - ``on-error``: ``on-error requeue|drop|dead-letter|reject`` or
   ``on-error retry N [backoff A..B] [then requeue|drop|dead-letter]``.
@@ -117,10 +118,12 @@ CONSUME_SETTINGS: dict[str, str] = {
     "clean-session": "flag",        # MQTT clean session / clean start
     "reject-on-worker-lost": "flag",  # Celery task_reject_on_worker_lost
     "while-waiting": "flag",        # handled on the loop that waits for the component's own replies
+    "concurrency": "count",         # handlers at work at once in one instance: Celery --concurrency, consumer threads
+    "failure-rate": "percent",      # share of deliveries whose handler fails (measured): retry traffic
 }
 
 #: Consume settings every broker takes (they describe the consumer, not the broker).
-GENERIC_CONSUME_SETTINGS = ("while-waiting",)
+GENERIC_CONSUME_SETTINGS = ("while-waiting", "concurrency", "failure-rate")
 
 #: Broker-level settings that change delivery (inside ``broker NAME : KIND { ... }``).
 BROKER_SETTINGS: dict[str, str] = {
@@ -138,4 +141,4 @@ ENDPOINT_FLOW_PROPERTIES = (
 )
 
 SHAPES = ("flag", "word", "words", "count", "duration", "size", "rate", "string", "strings",
-          "channel", "key", "processing", "on-error")
+          "channel", "key", "processing", "on-error", "percent")
