@@ -313,9 +313,14 @@ class ConsumerOverloaded(Rule):
     component (pub/sub delivers the full rate to each subscribing component; a queue is
     shared by the instances); mu is `capacity` and c `instances`. The model is M/M/c, or
     one M/M/1 per partition when the broker gives each partition to one consumer (kafka):
-    then the busiest consumer decides, and more consumers than partitions sit idle. On a
-    broker without competing consumers (redis-pubsub, tibco-rv) every instance receives
-    every message: each is one M/M/1 at the full rate, and more instances never help. The
+    then the busiest consumer decides, and more consumers than partitions sit idle; flows
+    without partitions into the same component are split over every instance while each
+    partitioned flow keeps its own partitions. On a broker without competing consumers
+    (redis-pubsub, tibco-rv), and for a `pattern pubsub` flow where a subscription is per
+    connection (zeromq SUB, NATS plain subscriptions, MQTT non-shared subscriptions), every
+    instance receives every message: each is one M/M/1 at the full rate, and more instances
+    never help. Without `capacity`, mu comes from the consumes' `processing`, `concurrency`
+    and `prefetch`, and a written `failure-rate` adds retry traffic (docs/capacity.md). The
     message gives the backlog growth and what keeps the component under the system's
     headroom: more instances, more partitions with consumers to match, or, where neither
     can help (no competing consumers; a flow `ordered` without `by`, whose partitions
@@ -414,6 +419,13 @@ class BrokerOverloaded(Rule):
     rate x size x retention x replication against `nodes` x `storage SIZE per node` (C304
     projects the same figure over the horizon). Error at 100% or more, warning above the
     headroom (equal to it is within). Brokers without a figure are skipped (C307 lists them).
+    A brokerless kind (zeromq, tibco-rv) has no broker process and no nodes: the library
+    runs in every producer and consumer, so the busiest process is sized instead (a
+    publisher sends a copy per subscriber connection, split over its instances; a
+    subscriber receives what reaches it) against the per-process figure (`capacity N/s per
+    node`, read per process, else the profile's, such as zeromq's 2008 per-stream
+    measurement), and the message names the instances that spread it, or says that none
+    can when every instance receives every message.
 
     Fails:
 
