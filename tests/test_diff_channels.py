@@ -149,11 +149,12 @@ def test_durable_left_to_a_durable_default_is_no_change():
     assert diff_texts(old, old.replace("type quorum  durable", "type quorum")).changes == ()
 
 
-def test_dead_letter_and_delivery_limit_removed_are_risky():
+def test_dead_letter_removed_is_risky_and_delivery_limit_removed_is_breaking():
+    """Issue 15 item 4: a delivery limit removed lets a poison message loop forever."""
     result = diff_texts(RABBIT, RABBIT.replace("dead-letter billing-failed  delivery-limit 5  ", ""))
     element = change(result, "channel", "billing")
     assert prop(element, "dead-letter").level == R
-    assert prop(element, "delivery-limit").level == R and "redelivered forever" in texts(element)
+    assert prop(element, "delivery-limit").level == B and "redelivered forever" in texts(element)
 
 
 def test_retention_shortened_is_risky_lengthened_is_safe():

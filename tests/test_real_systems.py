@@ -77,3 +77,57 @@ def test_every_line_names_its_source(name):
 def test_readme_judges_the_findings(name):
     readme = (REAL / name / "README.md").read_text(encoding="utf-8").lower()
     assert "finding" in readme and "cannot express" in readme
+
+
+def _lint_text(name: str, text: str, tmp_path) -> str:
+    path = tmp_path / f"{name}.msgarch"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["lint", "--format", "concise", "--fail-on", "never", str(path)])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+#: (system, a change to its model that restores the setting a defect on record had before
+#: the project fixed it, or None for the model as transcribed; code; text the finding must
+#: hold). docs/real-systems.md lists each defect with its link.
+DEFECTS_ON_RECORD = [
+    # eShopOnContainers#1545: queues unbound after a broker restart (non-durable exchange)
+    ("eshop-rabbitmq", None, "D601", "exchange 'eshop_event_bus' is not durable"),
+    # eShopOnContainers#174/#279/#701: a publish lost unknown; a failed handler's message acked
+    ("eshop-rabbitmq", None, "D601", "has no publisher confirms"),
+    ("eshop-rabbitmq", None, "D601", "a message whose handler fails is dropped"),
+    # nbconvert#659, papermill#426: iopub drops at the high-water mark
+    ("jupyter-zmq", None, "B202", "gives at most at-most-once"),
+    # jupyter_client#593: the slow joiner misses what is published before it subscribes
+    ("jupyter-zmq", None, "B212", "drops what is published while a subscriber is disconnected"),
+    # readthedocs.org#12317 on the isolated builders (144 min against kombu's 1 h)
+    ("readthedocs", None, "D604", "isolated-builder consumes RunIsolatedBuild"),
+    # readthedocs.org#12442: the 17.25 min visibility timeout that duplicated every build
+    ("readthedocs", ("  visibility-timeout 5h ", "  visibility-timeout 1035s"), "D604",
+     "builder consumes UpdateDocs from celery runs up to 18 min"),
+    # readthedocs.org#8269: a killed worker's task acknowledged (no task_reject_on_worker_lost)
+    ("readthedocs", None, "B202", "but not `reject-on-worker-lost`"),
+    # self-hosted#1939/#2093 and snuba#5765: Snuba's writers skip to latest
+    ("sentry", None, "D605", "snuba-errors-consumer consumes EventStreamInsert from events"),
+    ("sentry", None, "D605", "snuba-transactions-consumer consumes TransactionStreamInsert"),
+    # one unreplicated broker under at-least-once consumers
+    ("sentry", None, "D601", "has a single replica (replication 1)"),
+]
+
+
+@pytest.mark.parametrize("name,change,code,text", DEFECTS_ON_RECORD)
+def test_defects_on_record(name, change, code, text, tmp_path):
+    model = (REAL / name / f"{name}.msgarch").read_text(encoding="utf-8")
+    if change is not None:
+        assert change[0] in model
+        model = model.replace(change[0], change[1])
+    output = _lint_text(name, model, tmp_path)
+    assert any(f" {code} " in line and text in line for line in output.splitlines()), output
+
+
+def test_the_real_systems_page_lists_every_system_with_links():
+    page = (ROOT / "docs" / "real-systems.md").read_text(encoding="utf-8")
+    for name in SYSTEMS:
+        assert name in page
+    assert page.count("https://github.com/") >= 2 * len(SYSTEMS)
+    assert "docs/real-systems.md" in (ROOT / "README.md").read_text(encoding="utf-8")

@@ -9,8 +9,6 @@ import click
 from msgarch.diagnostics import InputError
 
 FORMATS = ("text", "markdown", "json")
-_TEXT_MARK = {"fits": "ok", "caveat": "~", "no": "NO"}
-_MD_MARK = {"fits": "fits", "caveat": "caveat", "no": "**no**"}
 
 
 @click.command()
@@ -19,15 +17,21 @@ _MD_MARK = {"fits": "fits", "caveat": "caveat", "no": "**no**"}
               help="Output format.")
 @click.option("--top", type=click.IntRange(min=0), default=0, show_default=True,
               help="Show only the N best-ranked brokers in the matrix and reasons (0: all).")
-def recommend(path, output_format, top):
+@click.option("--any-kind", is_flag=True, default=False,
+              help="Compare every flow with every broker: by default flows on a task framework (Celery) are "
+                   "compared with task frameworks only, and the other flows with brokers only.")
+def recommend(path, output_format, top, any_kind):
     """Judge every flow of PATH against every built-in broker profile and rank the brokers.
 
     For each flow and broker: fits, fits with caveat, or does not fit, per requirement,
     with the profile fact behind each verdict. Brokers that fit every flow rank first,
-    then those missing the fewest flows and requirements; ties follow the system's
-    `requires` list. `jms` (what the JMS 2.0 specification alone guarantees) is not a
-    broker one deploys: it is shown apart as a reference (matrix row `ref`), never ranked,
-    and --top does not hide it.
+    then those missing the fewest flows and requirements, then the declared peak against
+    each broker's published throughput; ties follow the system's `requires` list, then
+    the caveats; brokers still equal share a rank (`2=`), the current one first. Flows on
+    a task framework are ranked against task frameworks only (unless --any-kind), and
+    where no broker fits every flow a split says which flows would go where. `jms` (what
+    the JMS 2.0 specification alone guarantees) is not a broker one deploys: it is shown
+    apart as a reference (matrix row `ref`), never ranked, and --top does not hide it.
     """
     from msgarch import api
     from msgarch.analysis.recommend import recommend as compute
@@ -39,139 +43,12 @@ def recommend(path, output_format, top):
         model = api.load_one(path, stdin_text)
     except InputError as error:
         fail_with(error)
-    rec = compute(model)
+    rec = compute(model, any_kind=any_kind)
     if output_format == "json":
         click.echo(json.dumps(to_data(rec), indent=2, ensure_ascii=False, sort_keys=False))
     elif output_format == "markdown":
+        from msgarch.output.recommend_text import render_markdown
         click.echo(render_markdown(rec, top), nl=False)
     else:
+        from msgarch.output.recommend_text import render_text
         click.echo(render_text(rec, top), nl=False)
-
-
-def _shown(rec, top):
-    return rec.ranking[:top] if top else rec.ranking
-
-
-def _labels(rec) -> dict[str, str]:
-    return {row.id: f"F{i}" for i, row in enumerate(rec.flows, 1)}
-
-
-def _via(row) -> str:
-    if row.via is None:
-        return "no broker"
-    return f"via {row.via}" + (f", {row.current_kind}" if row.current_kind else "")
-
-
-def _requires_text(ranked) -> str:
-    if not ranked.requires:
-        return "-"
-    return ", ".join(f"{feature} {support}" for feature, support in ranked.requires)
-
-
-def _standing(ranked) -> str:
-    if ranked.fits_every_flow:
-        text = "fits every flow"
-        if ranked.flows_with_caveat:
-            text += (f" ({ranked.flows_with_caveat} with caveats, {ranked.caveats} caveat"
-                     f"{'s' if ranked.caveats != 1 else ''})")
-        return text
-    return (f"does not fit {ranked.flows_unmet} flow{'s' if ranked.flows_unmet != 1 else ''} "
-            f"({ranked.requirements_unmet} requirement{'s' if ranked.requirements_unmet != 1 else ''} unmet, "
-            f"{ranked.caveats} caveat{'s' if ranked.caveats != 1 else ''})")
-
-
-def render_text(rec, top: int = 0) -> str:
-    labels = _labels(rec)
-    shown = _shown(rec, top)
-    out = [f"Broker recommendation for {rec.model}",
-           f"Basis: {rec.basis}.",
-           f"System requires: {', '.join(rec.requires) if rec.requires else 'nothing'}", ""]
-    if not rec.flows:
-        out += ["The model has no flows: nothing to recommend.", ""]
-        return "\n".join(out)
-    out.append("Flows")
-    for row in rec.flows:
-        out.append(f"  {labels[row.id]:<4} {row.id} ({_via(row)})")
-        out.append(f"       needs: {', '.join(row.needs)}")
-    out.append("")
-    width = max(len(r.broker) for r in tuple(shown) + rec.references)
-    flow_cols = [labels[row.id] for row in rec.flows]
-    col = max(3, max(len(c) for c in flow_cols))
-    out.append("Matrix (ok = fits, ~ = fits with caveat, NO = does not fit; brokers in rank order"
-               + ("; ref = a reference, not ranked)" if rec.references else ")"))
-    out.append(f"  {'rank':>4}  {'broker':<{width}}  " + " ".join(f"{c:<{col}}" for c in flow_cols).rstrip())
-    for rank, broker in [(r.rank, r.broker) for r in shown] + [("ref", r.broker) for r in rec.references]:
-        marks = [_TEXT_MARK[rec.cell(row.id, broker).status] for row in rec.flows]
-        out.append(f"  {rank:>4}  {broker:<{width}}  " + " ".join(f"{m:<{col}}" for m in marks).rstrip())
-    out.append("")
-    out.append("Ranking (fits every flow first, then fewest flows and requirements unmet; "
-               "ties: the system's requires, then fewest caveats)")
-    for r in shown:
-        out.append(f"  {r.rank:>4}. {r.broker:<{width}}  {_standing(r)}; requires: {_requires_text(r)}")
-    out.append("")
-    if rec.references:
-        out.append("Reference (not ranked: a specification, not a broker one deploys)")
-        for r in rec.references:
-            out.append(f"   ref. {r.broker:<{width}}  {_standing(r)}; {r.note}")
-        out.append("")
-    out.append("Reasons (requirements that do not fit or fit with a caveat)")
-    for broker, title in [(r.broker, r.broker) for r in shown] + [(r.broker, f"{r.broker} (reference)")
-                                                                   for r in rec.references]:
-        problems = [(row, v) for row in rec.flows for v in rec.cell(row.id, broker).verdicts
-                    if v.status != "fits"]
-        if not problems:
-            out.append(f"  {title}: every requirement fits")
-            continue
-        out.append(f"  {title}:")
-        for row, verdict in problems:
-            out.append(f"    {labels[row.id]} {verdict.need}: {verdict.label}: {verdict.reason()}")
-    out.append("")
-    return "\n".join(out)
-
-
-def _md(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
-def render_markdown(rec, top: int = 0) -> str:
-    labels = _labels(rec)
-    shown = _shown(rec, top)
-    out = [f"# Broker recommendation for `{rec.model}`", "",
-           f"Basis: {rec.basis}.", "",
-           f"System requires: {', '.join(rec.requires) if rec.requires else 'nothing'}.", ""]
-    if not rec.flows:
-        out += ["The model has no flows: nothing to recommend.", ""]
-        return "\n".join(out)
-    out += ["## Flows", "", "| | flow | broker | needs |", "| --- | --- | --- | --- |"]
-    for row in rec.flows:
-        out.append(f"| {labels[row.id]} | `{_md(row.id)}` | {_md(_via(row))} | {_md(', '.join(row.needs))} |")
-    out += ["", "## Matrix", "",
-            "Brokers in rank order; fits, caveat (fits with caveat) or **no** (does not fit)"
-            + ("; *ref*: a reference, not ranked." if rec.references else "."), "",
-            "| rank | broker | " + " | ".join(labels[row.id] for row in rec.flows) + " |",
-            "| ---: | --- | " + " | ".join("---" for _ in rec.flows) + " |"]
-    for rank, broker in [(str(r.rank), r.broker) for r in shown] + [("*ref*", r.broker) for r in rec.references]:
-        marks = [_MD_MARK[rec.cell(row.id, broker).status] for row in rec.flows]
-        out.append(f"| {rank} | {broker} | " + " | ".join(marks) + " |")
-    out += ["", "## Ranking", "",
-            "Brokers that fit every flow first, then fewest flows and requirements unmet; ties broken by "
-            "the system's `requires`, then by fewest caveats.", ""]
-    for r in shown:
-        out.append(f"{r.rank}. **{r.broker}** ({_md(r.name)}): {_standing(r)}; requires: {_md(_requires_text(r))}")
-    if rec.references:
-        out += ["", "## Reference", "", "Not ranked: a specification, not a broker one deploys.", ""]
-        for r in rec.references:
-            out.append(f"- **{r.broker}** ({_md(r.name)}): {_standing(r)}; {_md(r.note)}")
-    out += ["", "## Reasons", ""]
-    for broker, title in [(r.broker, f"**{r.broker}**") for r in shown] + [
-            (r.broker, f"**{r.broker}** (reference)") for r in rec.references]:
-        problems = [(row, v) for row in rec.flows for v in rec.cell(row.id, broker).verdicts
-                    if v.status != "fits"]
-        if not problems:
-            out.append(f"- {title}: every requirement fits")
-            continue
-        out.append(f"- {title}")
-        for row, verdict in problems:
-            out.append(f"  - {labels[row.id]} {_md(verdict.need)}: *{verdict.label}*: {_md(verdict.reason())}")
-    out.append("")
-    return "\n".join(out)

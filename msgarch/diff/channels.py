@@ -510,8 +510,8 @@ def channel_property(name: str, b: Value | None, a: Value | None, channel: Chann
         return [Reason(S, f"dead-letter {bt} -> {at}")]
     if name in ("delivery-limit", "max-receive-count", "max-deliver"):
         if before is not None and after is None:
-            return [Reason(R, f"{name} removed ({bt}): a message that always fails is redelivered forever (a "
-                              f"poison message loops){note}")]
+            return [Reason(B, f"{name} removed ({bt}): a message that always fails is redelivered forever (a "
+                              f"poison message loops and blocks or starves the others){note}")]
         return [Reason(S, f"{name} {bt} -> {at}")]
     if name in _RETENTION:
         if (before is None and after is not None) or _down(before, after):
@@ -576,8 +576,40 @@ def route_property(name: str, b: Value | None, a: Value | None, route: Route) ->
     return [Reason(S, f"{name} {bt} -> {at}")]
 
 
+def _drops(text: str) -> bool:
+    return text == "drop" or text.endswith(" then drop") or text == "reject"
+
+
+def _bounded(text: str) -> bool:
+    """An on-error that stops redelivering a failing message (a retry count, or no requeue at all)."""
+    return bool(text) and not (text == "requeue" or text.endswith(" then requeue") or text == "retry")
+
+
+def _on_error_change(before, after, bt: str, at: str, note: str, limit: str | None) -> list[Reason]:
+    """``on-error``: to drop is breaking (failed messages lost); from a bounded policy to an
+    unbounded requeue removes the delivery limit (breaking unless the channel or the
+    consumer still has one: ``limit`` names it)."""
+    b_text, a_text = str(before or ""), str(after or "")
+    if _drops(a_text) and not _drops(b_text):
+        return [Reason(B, f"on-error {bt} -> {at}: a message whose handler fails is now discarded, not "
+                          f"{'kept' if b_text else 'redelivered'}: it is lost{note}")]
+    if not _bounded(a_text) and _bounded(b_text):
+        if limit:
+            return [Reason(R, f"on-error {bt} -> {at}: a message that always fails is redelivered until {limit} "
+                              "stops it")]
+        return [Reason(B, f"on-error {bt} -> {at}: the retry limit is removed and nothing else bounds "
+                          "redelivery (no delivery limit on the channel): a message that always fails loops "
+                          f"forever{note}")]
+    if not _bounded(a_text) and not b_text:
+        return [Reason(R, f"on-error {bt} -> {at}: a message that always fails is redelivered again and again"
+                          + (f" until {limit} stops it" if limit else ""))]
+    return [Reason(S, f"on-error {bt} -> {at}")]
+
+
 def endpoint_property(name: str, b: Value | None, a: Value | None, endpoint: Endpoint, old_end: Endpoint,
-                      ) -> list[Reason]:
+                      limit: str | None = None) -> list[Reason]:
+    """One endpoint setting's change; ``limit`` names the delivery limit still in force on the
+    consume's channel or the consume itself in NEW (``delivery-limit 5``), or None."""
     before, after = (b.value if b else None), (a.value if a else None)
     unit = (a or b).unit
     bt, at = show(before, unit), show(after, unit)
@@ -640,16 +672,12 @@ def endpoint_property(name: str, b: Value | None, a: Value | None, endpoint: End
     if name in ("offset-reset", "deliver-policy"):
         later = {"latest", "new", "last", "next", "last-per-subject"}
         if after in later and before not in later:
-            return [Reason(R, f"{name} {bt} -> {at}: a consumer that starts (or restarts without a position) "
-                              f"skips what was published before it{_default_note(a, means=True)}")]
+            return [Reason(B, f"{name} {bt} -> {at}: a consumer that starts (or restarts without a position, or "
+                              f"whose committed offsets expired) skips what was published before it"
+                              f"{_default_note(a, means=True)}")]
         return [Reason(S, f"{name} {bt} -> {at}")]
     if name == "on-error":
-        text = str(after or "")
-        if text.endswith("drop") or text == "drop":
-            return [Reason(R, f"on-error {bt} -> {at}: failed messages are dropped{note}")]
-        if text.endswith("requeue") or text == "requeue":
-            return [Reason(R, f"on-error {bt} -> {at}: a message that always fails is redelivered again and again")]
-        return [Reason(S, f"on-error {bt} -> {at}")]
+        return _on_error_change(before, after, bt, at, note, limit)
     if name in ("ack-wait", "max-poll-interval"):
         if _down(before, after):
             return [Reason(R, f"{name} {bt} -> {at}: a handler that runs longer sees its message delivered again")]
@@ -662,7 +690,8 @@ def endpoint_property(name: str, b: Value | None, a: Value | None, endpoint: End
         return [Reason(R, f"{name} {bt} -> {at}: who among the instances receives the messages changes")]
     if name in ("max-deliver",):
         if before is not None and after is None:
-            return [Reason(R, f"max-deliver removed: a message that always fails is redelivered forever{note}")]
+            return [Reason(B, f"max-deliver removed ({bt}): a message that always fails is redelivered forever (a "
+                              f"poison message loops){note}")]
         return [Reason(S, f"{name} {bt} -> {at}")]
     if name in ("filter",):
         return [Reason(R, f"filter {bt} -> {at}: it receives other messages")]
@@ -715,10 +744,31 @@ class ChannelChanges:
             elif category == "route":
                 reasons = route_property(name, b, a, pair.new)
             else:
-                reasons = endpoint_property(name, b, a, pair.new, pair.old)
+                reasons = endpoint_property(name, b, a, pair.new, pair.old,
+                                            self._limit(pair.new) if name == "on-error" else None)
             item.props.append(PropertyChange(name, before, after, unit, tuple(reasons)))
         if category == "endpoint" and pair.new is not None and pair.new.role == "consume":
             self._group(item)
+
+    def _limit(self, endpoint: Endpoint | None) -> str | None:
+        """The delivery limit in force in NEW for a consume: its channel's or its own, as
+        declared or as the profile's default (a quorum queue's delivery-limit 20 on 4.x)."""
+        if endpoint is None:
+            return None
+        channel = self.new.channels.get(endpoint.channel)
+        names = ("delivery-limit", "max-receive-count", "max-deliver")
+        if channel is not None:
+            values = _channel_values(channel, self.new_facts.profiles, names)
+            for name in names:
+                value = values[name]
+                if value.value not in (None, 0, -1):
+                    return f"{name} {show(value.value, value.unit)}" + ("" if value.declared else
+                                                                         f" (the {value.profile} default)")
+        own = _endpoint_values(endpoint, self.new_facts.profiles, ("max-deliver",))["max-deliver"]
+        if own.value not in (None, 0, -1):
+            return f"max-deliver {show(own.value, own.unit)}" + ("" if own.declared else
+                                                                 f" (the {own.profile} default)")
+        return None
 
     def _added(self, category: str, element) -> Reason:
         if category == "channel":

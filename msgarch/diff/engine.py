@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+
+from msgarch.diagnostics import Severity
 from msgarch.diff.capability import model_profiles, unmet_needs
 from msgarch.diff.channels import ChannelChanges
 from msgarch.diff.changes import (
@@ -68,6 +71,25 @@ class _Work:
                 entry["properties"][i] = PropertyChange(p.name, p.before, p.after, p.unit, (*p.reasons, reason))
                 return True
         return False
+
+    def replace_prop_reasons(self, category: str, name: str, prop: str, reasons) -> None:
+        entry = self.changes.get((category, name, False))
+        if entry is None:
+            return
+        for i, p in enumerate(entry["properties"]):
+            if p.name == prop:
+                entry["properties"][i] = PropertyChange(p.name, p.before, p.after, p.unit, tuple(reasons))
+
+    def soften(self, category: str, name: str, why: str) -> None:
+        """Every breaking reason of one element's change becomes risky, with ``why``."""
+        entry = self.changes.get((category, name, False))
+        if entry is None:
+            return
+        for i, p in enumerate(entry["properties"]):
+            if any(r.level == B for r in p.reasons):
+                entry["properties"][i] = PropertyChange(p.name, p.before, p.after, p.unit, tuple(
+                    Reason(R, f"{r.text}; but {why}") if r.level == B else r for r in p.reasons))
+        entry["reasons"] = [Reason(R, f"{r.text}; but {why}") if r.level == B else r for r in entry["reasons"]]
 
     def result(self) -> tuple[ElementChange, ...]:
         out = [ElementChange(e["category"], e["name"], e["change"], tuple(e["properties"]),
@@ -258,6 +280,130 @@ def _rate_without_capacity(work: _Work, pairs: dict, new: Side) -> None:
             work.reason("flow", name, Reason(R, text))
 
 
+def _typical(endpoint) -> float | None:
+    value = (endpoint.settings or {}).get("processing") if endpoint is not None else None
+    if value is None:
+        return None
+    typical = value[0] if isinstance(value, tuple) else value
+    return float(typical) if typical else None
+
+
+def _utilisation_text(delta: CapacityDelta | None, figures) -> str:
+    if delta is not None and delta.before is not None and delta.after is not None:
+        return (f"utilisation at peak {show_percent(delta.before.utilisation)} -> "
+                f"{show_percent(delta.after.utilisation)} ({show_percent(delta.headroom_after)} headroom; "
+                f"model: {delta.after.model})")
+    if figures is not None and figures.utilisation is not None:
+        return f"utilisation at peak {show_percent(figures.utilisation)} (model: {figures.model})"
+    return ""
+
+
+def _processing_reason(name: str, endpoint, old_end, figures, delta, headroom: float) -> Reason:
+    """`processing` changed: the capacity delta it makes (or why it makes none)."""
+    b, a = _typical(old_end), _typical(endpoint)
+    what = f"processing {show(b, 's')} -> {show(a, 's')}"
+    component = endpoint.component
+    if figures is None or figures.peak <= 0:
+        return Reason(S if not (a and b and a > b) else R,
+                      f"{what}: {component} has no rated flow here, so the capacity delta is not computed"
+                      + ("; a slower handler needs more capacity" if a and b and a > b else ""))
+    if delta is not None and delta.after is not None and delta.after.utilisation is not None \
+            and "`processing`" in delta.after.model:
+        after = delta.after.utilisation
+        before = delta.before.utilisation if delta.before is not None else None
+        level = R if after > headroom and (before is None or after > before) else S
+        return Reason(level, f"{what}: {component} {_utilisation_text(delta, figures)}"
+                             + (": past the headroom" if level == R else ""))
+    capacity = figures.capacity / max(figures.instances, 1) if figures.capacity else None
+    if capacity is not None and a:
+        implied = 1.0 / a
+        if implied < capacity * (1 - 1e-9):
+            return Reason(R, f"{what}: {component} declares `capacity {show(capacity, 'msg/s')}` per instance, "
+                             f"which the figures use; one message at a time at {show(a, 's')} handles only "
+                             f"{show(implied, 'msg/s')}: the declared capacity holds only with concurrency "
+                             f"{math.ceil(capacity / implied - 1e-9)} or more per instance")
+        return Reason(S, f"{what}: {component}'s declared `capacity {show(capacity, 'msg/s')}` per instance, "
+                         f"which the figures use, is within what {show(a, 's')} per message allows "
+                         f"({show(implied, 'msg/s')} one at a time)"
+                         + (f"; {_utilisation_text(None, figures)}" if figures.utilisation is not None else ""))
+    return Reason(S, f"{what}: capacity of {component} unknown, so no delta")
+
+
+def _prefetch_reason(endpoint, old_end, before, after, figures, headroom: float) -> Reason:
+    """`prefetch` changed: the in-flight bound it sets (Little's law: an instance with at most
+    ``p`` unacknowledged messages, each held ``t``, completes at most ``p / t`` per second)."""
+    bt, at = show(before), show(after)
+    what = f"prefetch {bt} -> {at}"
+    t = _typical(endpoint) or _typical(old_end)
+    if t is None:
+        return Reason(S, f"{what}: no `processing` time declared, so its effect on throughput is not computed")
+    instances = max(figures.instances, 1) if figures is not None else 1
+    model = ("model: Little's law, in-flight <= prefetch per instance, each message held its typical "
+             f"`processing` {show(t, 's')} (network round trips ignored)")
+
+    def bound(p):
+        return None if p in (None, 0) else p / t * instances
+
+    b_bound, a_bound = bound(before), bound(after)
+    shown = f"{show(b_bound, 'msg/s') if b_bound else 'unbounded'} -> {show(a_bound, 'msg/s') if a_bound else 'unbounded'}"
+    if figures is not None and figures.peak > 0 and a_bound is not None and figures.peak > a_bound * headroom:
+        return Reason(R, f"{what}: {endpoint.component}'s {instances} {'instance' if instances == 1 else 'instances'} can "
+                         f"complete at most {shown} "
+                         f"({model}), against {show(figures.peak, 'msg/s')} at peak: past the "
+                         f"{show_percent(headroom)} headroom")
+    wait = None if after in (None, 0) else (after - 1) * t
+    tail = (f"; a message waits up to {show(wait, 's')} in the consumer's buffer before its handler starts"
+            if wait else "")
+    peak = f", against {show(figures.peak, 'msg/s')} at peak" if figures is not None and figures.peak > 0 else ""
+    return Reason(S, f"{what}: throughput bound by the messages in flight {shown} ({model}){peak}{tail}")
+
+
+def _endpoint_capacity(work: _Work, declarations: ChannelChanges, old: Side, new: Side, deltas) -> None:
+    """A consume's `processing` or `prefetch` changed: put the capacity delta on the property."""
+    by_name = {d.name: d for d in deltas if d.category == "component"}
+    headroom = new.model.system.headroom
+    for item in declarations.items:
+        pair = item.pair
+        if pair.category != "endpoint" or pair.change != "changed" or pair.new is None or pair.new.role != "consume":
+            continue
+        component = pair.new.component
+        figures = new.consumers.get(component)
+        for prop in item.props:
+            if prop.name == "processing":
+                reason = _processing_reason(prop.name, pair.new, pair.old, figures, by_name.get(component), headroom)
+            elif prop.name == "prefetch":
+                reason = _prefetch_reason(pair.new, pair.old, prop.before, prop.after, figures, headroom)
+            else:
+                continue
+            work.replace_prop_reasons("endpoint", pair.name, prop.name, (reason,))
+
+
+def _touches(d, span) -> bool:
+    from msgarch.diff.findings import _contains
+    spans = [d.span, *(r.span for r in d.related)]
+    return span is not None and any(x is not None and _contains(span, x) for x in spans)
+
+
+def _fixes(work: _Work, introduced, resolved) -> None:
+    """Issue 10 item 23: a change to an endpoint or channel that resolves a lint error about
+    it (the error's location or one of its related locations is in the declaration), and
+    introduces none there, is not breaking for that reason alone: its breaking reasons
+    become risky, naming the error it resolves."""
+    gone = [d for d in resolved if d.severity == Severity.ERROR]
+    came = [d for d in introduced if d.severity == Severity.ERROR]
+    if not gone:
+        return
+    for (category, name, removed), entry in list(work.changes.items()):
+        if removed or category not in ("endpoint", "channel") or entry["change"] != "changed":
+            continue
+        codes = sorted({d.code for d in gone if _touches(d, entry["old_span"])})
+        if not codes or any(_touches(d, entry["new_span"]) for d in came):
+            continue
+        work.soften(category, name, f"it resolves lint error {', '.join(codes)} about this {category}, and "
+                                    "introduces none: what was declared was not delivered before either, so this "
+                                    "is a fix, not a break, for this reason alone")
+
+
 def _has_channels(model: Model) -> bool:
     return bool(model.channels or model.routes or model.publishes or model.consumes)
 
@@ -287,6 +433,9 @@ def diff_sides(old: Side, new: Side, profile_dirs: tuple[str, ...] = ()) -> Mode
     deltas = _capacity(old, new)
     _capacity_reasons(work, deltas, new.model, notes)
     introduced, resolved = introduced_and_resolved(old.model, old.findings, new.model, new.findings)
+    if declarations is not None:
+        _endpoint_capacity(work, declarations, old, new, deltas)
+        _fixes(work, introduced, resolved)
     return ModelDiff(
         old_label=old.label, new_label=new.label, changes=work.result(),
         findings_introduced=introduced, findings_resolved=resolved,

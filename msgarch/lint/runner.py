@@ -18,13 +18,20 @@ def lint_model(model: Model, config: Config) -> list[Diagnostic]:
     ctx = LintContext(model, build_graph(model), config.profiles)
     enabled = config.enabled_codes()
     raw: list[tuple[Diagnostic, int | None]] = []  # with the line of the declaration concerned
+    endpoints = None
     for rule_class in RULES:
         if rule_class.code not in enabled:
             continue
+        found = []
         for finding in rule_class().check(ctx):
             declaration = finding.declaration()
-            raw.append((_to_diagnostic(rule_class, finding, config),
-                        declaration.line if declaration is not None else None))
+            found.append((_to_diagnostic(rule_class, finding, config),
+                          declaration.line if declaration is not None else None))
+        if rule_class.code.startswith("D") and len(found) > 1:
+            if endpoints is None:
+                endpoints = _endpoint_names(model)
+            found = _merge_message_types(found, endpoints)
+        raw.extend(found)
     suppressions = {path: find_suppressions(path, text) for path, text in sorted(model.sources.items())}
     kept, used = _apply_suppressions(raw, suppressions)
     if "S007" in enabled:
@@ -32,6 +39,59 @@ def lint_model(model: Model, config: Config) -> list[Diagnostic]:
     kept = [d for d in kept if d.span is None or d.code not in config.ignored_for(d.span.path)]
     kept.extend(ctx.profile_errors)
     return sorted(set(kept), key=Diagnostic.sort_key)
+
+
+def _endpoint_names(model: Model):
+    """(pattern matching any endpoint id, id -> (the id with its message type as *, message type))."""
+    import re
+    table = {}
+    for e in (*model.publishes, *model.consumes):
+        verb, where = ("publishes", "to") if e.role == "publish" else ("consumes", "from")
+        table[e.id] = (f"{e.component} {verb} \x00 {where} {e.channel}", e.message)
+    if not table:
+        return None, table
+    pattern = re.compile("|".join(re.escape(i) for i in sorted(table, key=lambda i: (-len(i), i))))
+    return pattern, table
+
+
+def _merge_message_types(found, endpoints):
+    """The findings of one D rule that differ only in the message type of one publish or
+    consume (``consumes A, B, C from q`` is three endpoints with one line of settings) are
+    one finding: on the same span, its message naming the endpoint once with every type
+    (``worker consumes A, B, C from q``), the related locations of all of them."""
+    pattern, table = endpoints
+    if pattern is None:
+        return found
+    groups: dict[tuple, list] = {}
+    order = []
+    for diagnostic, line in found:
+        types: list[list[str]] = []
+
+        def blank(match):
+            general, message = table[match.group(0)]
+            types.append([message])
+            return general
+
+        key = (diagnostic.span, diagnostic.severity, pattern.sub(blank, diagnostic.message), diagnostic.hint)
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append((diagnostic, line, types))
+    out = []
+    for key in order:
+        group = groups[key]
+        if len(group) == 1:
+            out.append(group[0][:2])
+            continue
+        first, line, _ = group[0]
+        slots = len(group[0][2])
+        names = [list(dict.fromkeys(t[i][0] for _, _, t in group)) for i in range(slots)]
+        parts = key[2].split("\x00")
+        message = parts[0] + "".join(", ".join(names[i]) + parts[i + 1] for i in range(slots))
+        related = list(dict.fromkeys(r for d, _, _ in group for r in d.related))
+        out.append((Diagnostic(first.code, first.name, first.severity, message, first.span, first.hint,
+                               tuple(related)), line))
+    return out
 
 
 def _to_diagnostic(rule_class, finding: Finding, config: Config) -> Diagnostic:

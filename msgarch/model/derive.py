@@ -116,7 +116,7 @@ def channel_info(channel: Channel, profile: Any | None) -> ChannelInfo:
     profile_id = getattr(profile, "id", "?")
     return ChannelInfo(
         delivery=delivery, routing=style, profile_kind=kind,
-        per_partition=bool(entry.get("per-partition", False)),
+        per_partition=bool(_resolve(entry.get("per-partition", False), channel, settings_info)),
         name_routing=bool(entry.get("name-routing", False)),
         source=f"{profile_id} profile, channels.{channel.type}" + (
             f" (source: {entry['source']})" if entry.get("source") else ""),

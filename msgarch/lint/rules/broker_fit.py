@@ -42,6 +42,7 @@ def fit_findings(ctx: LintContext, requirement: str) -> Iterator[Finding]:
     instead of one finding per flow at the same line.
     """
     by_kind: dict[tuple, list[tuple[Flow, fit.FlowNeeds, fit.Verdict]]] = {}
+    by_line: dict[tuple, list[tuple[Flow, fit.FlowNeeds, fit.Verdict]]] = {}
     for flow in ctx.model.flows:
         if flow.via is None or flow.via not in ctx.model.brokers:
             continue
@@ -54,10 +55,23 @@ def fit_findings(ctx: LintContext, requirement: str) -> Iterator[Finding]:
             continue
         kind = _inherited_from(ctx, flow, verdict.prop)
         if kind is None:
-            yield _finding(ctx, flow, needs, verdict)
+            # the derived flows of one publish or consume of several message types share the
+            # span of the need: one finding for them, the others as related locations
+            span = flow.prop_spans.get(verdict.prop)
+            key = (span, flow.via, verdict.status, verdict.need, verdict.reason())
+            if span is None or not flow.derived:
+                yield _finding(ctx, flow, needs, verdict)
+            else:
+                by_line.setdefault(key, []).append((flow, needs, verdict))
         else:
             by_kind.setdefault((kind.name, flow.via, verdict.status, verdict.need, verdict.reason()), []).append(
                 (flow, needs, verdict))
+    for key in by_line:
+        group = by_line[key]
+        if len(group) == 1:
+            yield _finding(ctx, *group[0])
+        else:
+            yield _line_finding(ctx, group)
     for key in sorted(by_kind):
         group = by_kind[key]
         if len(group) == 1:
@@ -90,6 +104,62 @@ def _kind_finding(ctx: LintContext, kind, group) -> Finding:
                    severity=first.severity)
 
 
+#: The condition Celery profiles put first in their delivery note, and the settings that meet it.
+_ACKS_LATE = ("At-least-once only with acks_late=True (plus task_reject_on_worker_lost); by default a task is "
+              "acknowledged when it starts, so it is lost if the worker dies mid-run.")
+
+
+def _as_written(ctx: LintContext, flow: Flow, verdict: fit.Verdict, reason: str) -> str:
+    """A Celery delivery caveat says what the consume wrote: `ack after-processing` is
+    acks_late=True, `reject-on-worker-lost` is task_reject_on_worker_lost (instead of
+    repeating "only with acks_late" to a file that sets it)."""
+    if _ACKS_LATE not in reason or not flow.derived:
+        return reason
+    consumes = [c for c in ctx.model.consumes if c.component in flow.consumers and c.channel == flow.channel
+                and c.message == flow.message]
+    if not consumes:
+        return reason
+    late = all(c.settings.get("ack") == "after-processing" for c in consumes)
+    lost = all(c.settings.get("reject-on-worker-lost") is True for c in consumes)
+    if not late:
+        return reason
+    if lost:
+        said = ("The consume sets `ack after-processing` (acks_late=True) and `reject-on-worker-lost` "
+                "(task_reject_on_worker_lost): a task whose worker dies mid-run is redelivered.")
+    else:
+        said = ("The consume sets `ack after-processing` (acks_late=True) but not `reject-on-worker-lost` "
+                "(task_reject_on_worker_lost, off by default): a task whose worker process is killed (OOM, "
+                "SIGKILL) is still acknowledged, not redelivered.")
+    reason = reason.replace(_ACKS_LATE, said)
+    broker = ctx.model.brokers.get(flow.via)
+    timeout = (broker.settings or {}).get("visibility-timeout") if broker is not None else None
+    if timeout is not None:
+        from msgarch.diff.values import show_duration
+        reason = reason.replace("visibility_timeout (1 h by default)",
+                                f"visibility_timeout (here {show_duration(float(timeout))}, as written)")
+    return reason
+
+
+def _line_finding(ctx: LintContext, group) -> Finding:
+    """One finding for the derived flows of one endpoint (several message types on one
+    publish or consume) that fail one requirement alike: on the line of the need."""
+    flow, needs, verdict = group[0]
+    first = _finding(ctx, flow, needs, verdict)
+    ids = [item[0].id for item in group]
+    prefix = f"flow {flow.id} needs"
+    message = first.message
+    if message.startswith(prefix):
+        message = f"{len(ids)} flows of one declaration ({', '.join(ids)}) need" + message[len(prefix):]
+    seen = {flow.span}
+    related = list(first.related)
+    for item in group[1:]:
+        if item[0].span is not None and item[0].span not in seen:
+            seen.add(item[0].span)
+            related.append(Related(item[0].span, f"flow {item[0].id}: the same need, the same broker"))
+    return Finding(flow, message, hint=first.hint, prop=verdict.prop, related=tuple(related),
+                   severity=first.severity)
+
+
 def _finding(ctx: LintContext, flow: Flow, needs: fit.FlowNeeds, verdict: fit.Verdict) -> Finding:
     broker = ctx.model.brokers[flow.via]
     profile = ctx.flow_profile(flow)
@@ -103,7 +173,10 @@ def _finding(ctx: LintContext, flow: Flow, needs: fit.FlowNeeds, verdict: fit.Ve
         message = f"flow {flow.id} needs {verdict.need}, but {where} {verdict.reason()}; {others.text()}"
         severity = None
     else:
-        message = f"flow {flow.id} needs {verdict.need}; {where} fits with a caveat: it {verdict.reason()}"
+        reason = verdict.reason()
+        if verdict.requirement == "delivery":
+            reason = _as_written(ctx, flow, verdict, reason)
+        message = f"flow {flow.id} needs {verdict.need}; {where} fits with a caveat: it {reason}"
         if others.brokers and others.status == fit.FITS:
             message += f"; {others.text()}"
         severity = Severity.INFO

@@ -13,6 +13,8 @@ Settings the profile does not list for a kind are not judged (msgarch never gues
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -128,6 +130,33 @@ def broker_setting(ctx: LintContext, channel: Channel, name: str) -> Setting | N
     return _setting(_profile_of_channel(ctx, channel), ("broker-settings",), name, broker.settings, broker.prop_spans)
 
 
+_ENDPOINT_ID = re.compile(r"^(?P<who>\S+) (?P<verb>publishes|consumes) (?P<message>\S+) (?P<where>to|from) "
+                          r"(?P<channel>\S+)(?P<rest>.*)$", re.S)
+
+
+def merge_endpoint_ids(texts: list[str], most: int | None = None) -> str:
+    """Texts that start with an endpoint id and differ only in its message type, merged:
+    ["w consumes A from q", "w consumes B from q"] -> "w consumes A, B from q"; texts that
+    differ otherwise are joined with "and"."""
+    groups: dict[tuple, list[str]] = {}
+    loose: list[str] = []
+    for text in texts:
+        m = _ENDPOINT_ID.match(text)
+        if m is None:
+            loose.append(text)
+            continue
+        key = (m["who"], m["verb"], m["where"], m["channel"], m["rest"])
+        names = groups.setdefault(key, [])
+        if m["message"] not in names:
+            names.append(m["message"])
+    parts = [f"{who} {verb} {', '.join(names)} {where} {channel}{rest}"
+             for (who, verb, where, channel, rest), names in groups.items()]
+    parts += [t for t in loose if t not in parts]
+    if most is not None and len(parts) > most:
+        return ", ".join(parts[:most - 1]) + f" and {len(parts) - most + 1} more (the related locations)"
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def _needs_every_message(consume: Endpoint) -> bool:
     return consume.needs.delivery in ("at-least-once", "exactly-once") or bool(consume.needs.durable)
 
@@ -141,10 +170,11 @@ def _need_words(consume: Endpoint) -> str:
 def _paths(ctx: LintContext, consume: Endpoint) -> list[tuple[Flow, Endpoint]]:
     """The derived flows into this consume, each with the publish that made it."""
     def index():
-        publishes = {p.span: p for p in ctx.model.publishes}
+        # keyed by span and message type: one publish line of several types is several endpoints
+        publishes = {(p.span, p.message): p for p in ctx.model.publishes}
         by_place: dict[tuple[str, str], list[tuple[Flow, Endpoint]]] = {}
         for flow in ctx.model.flows:
-            publish = publishes.get(flow.span) if flow.derived else None
+            publish = publishes.get((flow.span, flow.message)) if flow.derived else None
             if publish is not None:
                 by_place.setdefault((flow.channel, flow.message), []).append((flow, publish))
         return by_place
@@ -188,21 +218,31 @@ class DeliveryChainBroken(Rule):
     severity = Severity.ERROR
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
-        reported: set[tuple] = set()
+        # one finding per break (its key), naming every consume it breaks: the message types
+        # of one declaration (`consumes A, B from q`) together, as `worker consumes A, B from q`
+        reported: dict[tuple, list] = {}
         for consume in ctx.model.consumes:
             if not _needs_every_message(consume) or consume.channel not in ctx.model.channels:
                 continue
-            need = f"{consume.id} needs {_need_words(consume)}"
             for anchor, setting, what, key in self._breaks(ctx, consume):
-                if key in reported:
-                    continue
-                reported.add(key)
-                origin = "" if setting is None else f" ({setting.origin})"
-                cite = "" if setting is None else f" {setting.cite()}"
-                yield Finding(anchor, f"{need}, but {what}{origin}{cite}",
-                              hint=self._hint(setting, what),
-                              span=setting.span if setting is not None and setting.span is not None else None,
-                              related=(Related(consume.span, f"{consume.id}: the need"),))
+                entry = reported.setdefault(key, [anchor, setting, [], []])
+                if consume not in entry[2]:
+                    entry[2].append(consume)
+                if what not in entry[3]:
+                    entry[3].append(what)
+        for anchor, setting, consumes, whats in reported.values():
+            needs = _need_words(consumes[0])
+            if any(_need_words(c) != needs for c in consumes):
+                needs = "`delivery at-least-once` or `durable`"
+            who = merge_endpoint_ids([c.id for c in consumes], most=3)
+            what = merge_endpoint_ids(whats) if len(whats) > 1 else whats[0]
+            origin = "" if setting is None else f" ({setting.origin})"
+            cite = "" if setting is None else f" {setting.cite()}"
+            verb = "need" if " and " in who else "needs"  # several consumes, or one of several types
+            yield Finding(anchor, f"{who} {verb} {needs}, but {what}{origin}{cite}",
+                          hint=self._hint(setting, what),
+                          span=setting.span if setting is not None and setting.span is not None else None,
+                          related=tuple(dict.fromkeys(Related(c.span, f"{c.id}: the need") for c in consumes)))
 
     @staticmethod
     def _hint(setting: Setting | None, what: str) -> str:
