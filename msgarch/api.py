@@ -90,7 +90,7 @@ def load_models(arguments, stdin_text: str | None = None, profile_dirs: tuple[st
     paths, loaded.problems, walked = walk_paths(arguments)
     for path in paths:
         try:
-            model = load_model(path, text=stdin_text if path == STDIN_PATH else None,
+            model = load_model(path, text=_given_text(path, stdin_text),
                                profile_dirs=tuple(profile_dirs),
                                root_reader=None if path in walked else read_root_file)
         except InputError as exc:
@@ -109,6 +109,14 @@ def load_models(arguments, stdin_text: str | None = None, profile_dirs: tuple[st
     if not attempts and not loaded.problems:
         loaded.problems.append(input_error("E001", "no .msgarch files found in the paths given", None))
     return loaded
+
+
+def _given_text(path: str, stdin_text) -> str | None:
+    """The text read from stdin for ``path``: for `-`, or for the name `--stdin-filename`
+    gave it (``stdin_text`` is then {name: text})."""
+    if isinstance(stdin_text, dict):
+        return stdin_text.get(path)
+    return stdin_text if path == STDIN_PATH else None
 
 
 #: The rules `msgarch check` runs: references and names, no analysis.

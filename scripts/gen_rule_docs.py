@@ -119,7 +119,14 @@ def rule_pages() -> dict[str, str]:
             page += _docstring_markdown(rule.__doc__)
             page.append("")
         pages[os.path.join(RULES_DIR, f"{letter}.md")] = "\n".join(page)
-    index.append("")
+    index += ["", "## Input errors", "",
+              "Not rules: input that cannot be used stops the command with exit code 2 and a located",
+              "message. They cannot be selected, ignored or silenced.", ""]
+    from msgarch.cli.rules_cmd import INPUT_ERRORS
+    from msgarch.diagnostics import INPUT_ERROR_CODES
+
+    for code, text in INPUT_ERRORS.items():
+        index += [f"### {code} {INPUT_ERROR_CODES[code]}", "", f"Fires when {text}.", ""]
     pages[os.path.join(RULES_DIR, "index.md")] = "\n".join(index)
     return pages
 

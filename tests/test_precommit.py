@@ -8,6 +8,7 @@ pre-commit installs msgarch into its own virtualenv from the copy, once per test
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import textwrap
@@ -16,13 +17,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT
+from tests.conftest import GIT, ROOT
 
 pytestmark = pytest.mark.skipif(shutil.which("pre-commit") is None or shutil.which("git") is None,
                                 reason="needs pre-commit and git")
 
-GIT = ["git", "-c", "user.name=msgarch tests", "-c", "user.email=tests@example.invalid",
-       "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
 
 CLEAN_ROOT = """\
 use "flows.msgarch"
@@ -47,23 +46,9 @@ def _git(*args: str, cwd: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def hook_repo(tmp_path_factory) -> Path:
+def hook_repo(project_clone) -> Path:
     """A git repository with this project's files as they are now, committed."""
-    repo = tmp_path_factory.mktemp("hook-repo")
-    ignore = shutil.ignore_patterns("__pycache__", "*.egg-info", ".pytest_cache", ".hypothesis", "*.pyc")
-    shutil.copytree(ROOT / "msgarch", repo / "msgarch", ignore=ignore)
-    for name in ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "LICENSE"):
-        if (ROOT / name).exists():
-            shutil.copy2(ROOT / name, repo / name)
-    _git("init", "-q", cwd=repo)
-    _git("add", "-A", cwd=repo)
-    _git("commit", "-q", "-m", "snapshot for the pre-commit test", cwd=repo)
-    return repo
-
-
-@pytest.fixture(scope="session")
-def pre_commit_home(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("pre-commit-home")
+    return project_clone[0]
 
 
 def _target(tmp_path: Path, files: dict[str, str]) -> Path:
@@ -122,3 +107,14 @@ def test_the_hook_skips_commits_without_msgarch_files(tmp_path, hook_repo, pre_c
     done = _try_repo(target, hook_repo, pre_commit_home, "--files", "notes.txt")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no files to check" in done.stdout.lower()
+
+
+def test_the_hook_lists_what_fails_and_counts_the_rest(tmp_path, hook_repo, pre_commit_home):
+    """`--quiet` in the shipped hook: the error is shown, the info findings are counted."""
+    noisy = CLEAN_ROOT.replace("  idempotent }", " }") + "component lonely\n"
+    target = _target(tmp_path, {"arch.msgarch": noisy, "flows.msgarch": BROKEN_FLOWS})
+    done = _try_repo(target, hook_repo, pre_commit_home, "--all-files")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "S001 [error]" in done.stdout
+    assert "[warning]" not in done.stdout and "[info]" not in done.stdout
+    assert re.search(r"^Not shown: \d+ warnings?(, \d+ info)? below error", done.stdout, re.M), done.stdout

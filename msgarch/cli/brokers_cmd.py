@@ -9,6 +9,7 @@ import click
 
 from msgarch.brokers import builtin_ids, load_builtin
 from msgarch.brokers.matrix import FORMATS, render_matrix, render_profile
+from msgarch.cli.completion import complete_broker_kinds
 
 
 @click.command()
@@ -21,7 +22,7 @@ def brokers(output_format, width):
 
 
 @click.command()
-@click.argument("kind")
+@click.argument("kind", shell_complete=complete_broker_kinds)
 @click.option("--version", "version", default=None, help='Apply the profile\'s overrides for a version, e.g. "3.13".')
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default="text", show_default=True)
 def broker(kind, version, output_format):

@@ -16,9 +16,24 @@ from msgarch.output.report import Report
 from msgarch.textsafe import line
 
 
-def use_colour(stream=None) -> bool:
+#: `--color` values, as ruff spells them
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+def use_colour(stream=None, choice: str = "auto") -> bool:
+    """Colour or not: `--color always|never` decides; with `auto`, a non-empty `NO_COLOR`
+    turns it off (https://no-color.org), a non-empty `FORCE_COLOR` turns it on
+    (https://force-color.org), else colour when the stream is a terminal."""
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
     stream = stream or sys.stdout
-    return not os.environ.get("NO_COLOR") and hasattr(stream, "isatty") and stream.isatty()
+    return hasattr(stream, "isatty") and stream.isatty()
 
 
 def read_stdin_if_needed(paths) -> str | None:
@@ -40,12 +55,12 @@ def read_stdin_if_needed(paths) -> str | None:
 
 
 def fail_with(error: InputError) -> None:
-    """Print unusable-input diagnostics to stderr in the text format and exit 2."""
+    """Print unusable-input diagnostics to stderr exactly as `msgarch lint` prints them
+    (the text format, with its closing count) and exit 2."""
     from msgarch.output import text
 
     report = Report(error.diagnostics, len(error.sources), error.sources)
-    for d in error.diagnostics:
-        click.echo("\n".join(text.format_diagnostic(d, report, use_colour(sys.stderr))), err=True)
+    click.echo(text.render(report, colour=use_colour(sys.stderr)), err=True, nl=False)
     sys.exit(2)
 
 

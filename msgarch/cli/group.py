@@ -31,6 +31,17 @@ class LazyGroup(click.Group):
             gc.freeze()  # the command's modules: kept out of the cyclic collector's work
         return command
 
+    def resolve_command(self, ctx, args):
+        """An unknown command: say which one was probably meant (`msgarch lnt`)."""
+        name = args[0] if args else ""
+        if name and not name.startswith("-") and name not in COMMANDS:
+            import difflib
+
+            close = difflib.get_close_matches(name, sorted(COMMANDS), n=3, cutoff=0.6)
+            hint = f" Did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+            ctx.fail(f"No such command '{name}'.{hint} `msgarch --help` lists the commands.")
+        return super().resolve_command(ctx, args)
+
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="msgarch")

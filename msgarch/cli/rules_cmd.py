@@ -6,6 +6,7 @@ import inspect
 
 import click
 
+from msgarch.cli.completion import complete_rule_codes
 from msgarch.diagnostics import INPUT_ERROR_CODES
 from msgarch.lint.registry import RULES, find_rule
 
@@ -32,7 +33,7 @@ def rules():
 
 
 @click.command()
-@click.argument("code")
+@click.argument("code", shell_complete=complete_rule_codes)
 def rule(code):
     """Explain one rule (by CODE such as B203, or by name such as no-priority)."""
     wanted = code.strip().upper()

@@ -71,22 +71,43 @@ def find_config(start: str) -> tuple[str, dict] | None:
     `.git`): a configuration above the repository, which nobody reviewing it sees, must
     not turn its errors off.
     """
+    search = search_config(start)
+    return None if search.path is None else (search.path, search.data)
+
+
+@dataclass(frozen=True)
+class Search:
+    """How the configuration was looked for: the file used (None: defaults), its table,
+    the folders looked in, and why the walk stopped there."""
+
+    path: str | None
+    data: dict
+    folders: tuple[str, ...]
+    stopped: str
+
+
+def search_config(start: str) -> Search:
+    """The walk of find_config, with what it looked at (for `msgarch config` and `-v`)."""
     import tomllib
 
     directory = Path(start if os.path.isdir(start) else os.path.dirname(start) or ".").resolve()
+    seen: list[str] = []
     for folder in (directory, *directory.parents):
+        seen.append(str(folder))
         dedicated = folder / ".msgarch.toml"
         if dedicated.is_file():
-            return str(dedicated), _read_toml(dedicated, tomllib)
+            return Search(str(dedicated), _read_toml(dedicated, tomllib), tuple(seen), "found .msgarch.toml")
         pyproject = folder / "pyproject.toml"
         if pyproject.is_file():
             data = _read_toml(pyproject, tomllib)
             if "msgarch" in data.get("tool", {}):
-                return str(pyproject), data["tool"]["msgarch"]
-            return None
+                return Search(str(pyproject), data["tool"]["msgarch"], tuple(seen),
+                              "found [tool.msgarch] in pyproject.toml")
+            return Search(None, {}, tuple(seen),
+                          f"stopped at {pyproject}: a pyproject.toml without [tool.msgarch] is the project root")
         if (folder / ".git").exists():
-            return None
-    return None
+            return Search(None, {}, tuple(seen), f"stopped at {folder}: the root of the repository (.git)")
+    return Search(None, {}, tuple(seen), "reached the root of the file system")
 
 
 def _read_toml(path: Path, tomllib) -> dict:

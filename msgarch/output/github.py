@@ -14,7 +14,7 @@ import os
 from msgarch.diagnostics import Diagnostic, Severity
 from msgarch.output.report import Report
 from msgarch.output.sarif import repository_root
-from msgarch.output.text import summary_line
+from msgarch.output.text import closing
 from msgarch.textsafe import block, line
 
 #: Annotations of one kind GitHub shows per step.
@@ -83,5 +83,5 @@ def render(report: Report, colour: bool = False, with_statistics: bool = False, 
         lines.append(command("notice", {"title": f"msgarch: {len(rest)} more findings"},
                              f"{len(rest)} more findings ({head}) are not annotated: GitHub shows at most "
                              f"{PER_KIND} annotations of each kind per step.\n{listing}"))
-    lines.append(summary_line(report))
+    lines.extend(closing(report))
     return "\n".join(lines) + "\n"

@@ -18,11 +18,12 @@ from urllib.parse import quote
 
 from msgarch import __version__
 from msgarch.diagnostics import INPUT_ERROR_CODES, Diagnostic, Severity, Span
+from msgarch.links import REPOSITORY as INFORMATION_URI
+from msgarch.links import rule_doc_url
 from msgarch.output.report import Report
 from msgarch.textsafe import block
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://pypi.org/project/msgarch/"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT = "msgarchFindingHash/v1"
 _LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
@@ -123,6 +124,7 @@ def rule_descriptors() -> list[dict]:
             "shortDescription": {"text": rule.summary},
             "fullDescription": {"text": full},
             "help": {"text": doc, "markdown": doc_markdown(doc)},
+            "helpUri": rule_doc_url(rule.code, rule.name),
             "defaultConfiguration": {"level": _LEVELS[rule.severity]},
             "properties": {"tags": ["msgarch", "architecture"],
                            "problem.severity": _PROBLEM_SEVERITY[rule.severity]},
@@ -133,6 +135,7 @@ def rule_descriptors() -> list[dict]:
             "id": code, "name": name,
             "shortDescription": {"text": short}, "fullDescription": {"text": full},
             "help": {"text": full, "markdown": full},
+            "helpUri": rule_doc_url(code, name),
             "defaultConfiguration": {"level": "error"},
             "properties": {"tags": ["msgarch", "input"], "problem.severity": "error"},
         })

@@ -50,31 +50,55 @@ def format_diagnostic(d: Diagnostic, report: Report, colour: bool = False) -> li
     return lines
 
 
+def _severity_counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{n} {level}" + ("s" if n != 1 and level != "info" else "") for level, n in counts.items())
+
+
 def summary_line(report: Report) -> str:
     counts = report.counts()
     total = sum(counts.values())
     files = f"{report.files} file" + ("" if report.files == 1 else "s")
     if total == 0:
         return f"All checks passed ({files})."
-    parts = ", ".join(f"{n} {level}" + ("s" if n != 1 and level != "info" else "") for level, n in counts.items())
-    return f"Found {total} problem{'s' if total != 1 else ''} ({parts}) in {files}."
+    found = f"Found {total} problem{'s' if total != 1 else ''} ({_severity_counts(counts)})"
+    if report.files == 0:
+        return f"{found}; no file could be read."
+    return f"{found} in {files}."
+
+
+def hidden_line(report: Report) -> str | None:
+    """`--quiet`: one line counting the findings below the level shown."""
+    hidden = report.hidden_counts()
+    if not hidden:
+        return None
+    return (f"Not shown: {_severity_counts(hidden)} below {report.shown_from} "
+            f"(`--show info` lists every finding).")
+
+
+def closing(report: Report) -> list[str]:
+    """The summary line, and the count of what `--quiet` left out."""
+    extra = hidden_line(report)
+    return [summary_line(report)] + ([extra] if extra else [])
 
 
 def statistics(report: Report) -> str:
     rows = report.by_rule()
     if not rows:
         return ""
-    width = max(len(name) for _, name, _ in rows)
-    return "\n".join(f"{n:5d}  {code}  {name:<{width}}" for code, name, n in rows)
+    return "\n".join(f"{n:5d}  {code}  {name}" for code, name, n in rows)
 
 
 def render(report: Report, colour: bool = False, with_statistics: bool = False) -> str:
+    """Every finding with its source line and caret, then the count; with
+    ``with_statistics`` only the counts by rule (as `ruff --statistics`) and the count."""
     out: list[str] = []
+    if with_statistics:
+        if report.diagnostics or report.hidden:
+            out.append(statistics(report))
+        out.append(summary_line(report))
+        return "\n".join(out) + "\n"
     for d in report.diagnostics:
         out.extend(format_diagnostic(d, report, colour))
         out.append("")
-    if with_statistics and report.diagnostics:
-        out.append(statistics(report))
-        out.append("")
-    out.append(summary_line(report))
+    out.extend(closing(report))
     return "\n".join(out) + "\n"
