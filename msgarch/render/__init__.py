@@ -20,7 +20,8 @@ TEXT_FORMATS = ("dot", "mmd")
 GRAPHVIZ_FORMATS = ("svg", "png", "pdf", "html")
 
 
-def draw(scene: Scene, output_format: str, layout: str = "auto", legend: bool = True) -> str | bytes:
+def draw(scene: Scene, output_format: str, layout: str = "auto", legend: bool = True,
+         docs_url: str | None = None) -> str | bytes:
     """``scene`` in ``output_format``: text for dot, mmd, svg and html; bytes for png and pdf.
 
     Raises GraphvizUnavailable when a Graphviz format is asked for and Graphviz is missing.
@@ -39,7 +40,7 @@ def draw(scene: Scene, output_format: str, layout: str = "auto", legend: bool = 
                              declaration=False)
         key = finish_svg(run_graphviz(legend_dot(scene), "svg", "dot"), None,
                          declaration=False) if legend else ""
-        return to_html(scene, diagram, key)
+        return to_html(scene, diagram, key, **({"docs_url": docs_url} if docs_url else {}))
     raise ValueError(f"unknown output format {output_format!r}")
 
 
