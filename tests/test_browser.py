@@ -130,6 +130,12 @@ class DevTools:
                 return message
 
 
+    def wait_for_next(self, method: str, session: str, timeout: float = TIMEOUT_S) -> dict:
+        """The next ``method`` event of ``session`` (not one already received)."""
+        self.events = [e for e in self.events if not (e.get("method") == method and e.get("sessionId") == session)]
+        return self.wait_for(method, session, timeout)
+
+
 def console_errors(events: list[dict]) -> list[str]:
     errors = []
     for event in events:
@@ -236,7 +242,7 @@ def evaluate(page, expression: str):
     browser, session = page
     result = browser.send("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session=session)
     assert "exceptionDetails" not in result, result
-    return result["result"]["value"]
+    return result["result"].get("value")
 
 
 BOX = """(selector => {
@@ -328,3 +334,249 @@ def test_a_channel_report_shows_its_channels(channel_page):
     diagram = screenshot(channel_page, evaluate(channel_page, f"{BOX}('#diagram svg')"), scale=0.5)
     share, colours = ink(*png_pixels(diagram))
     assert share > 0.02 and colours > 20, (share, colours)
+
+
+# --- the report as a tool (issue 14, item 4) ----------------------------------------------
+
+
+def centre_of(page, selector: str) -> dict:
+    """The viewport centre of an element, scrolled into view first."""
+    return evaluate(page, f"""(() => {{
+      const e = document.querySelector({json.dumps(selector)});
+      e.scrollIntoView({{block: 'center', inline: 'center'}});
+      const b = e.getBoundingClientRect();
+      return {{x: b.x + b.width / 2, y: b.y + b.height / 2}};
+    }})()""")
+
+
+def click_at(page, point: dict) -> None:
+    browser, session = page
+    for kind in ("mouseMoved", "mousePressed", "mouseReleased"):
+        browser.send("Input.dispatchMouseEvent", {"type": kind, "x": point["x"], "y": point["y"],
+                                                  "button": "left" if kind != "mouseMoved" else "none",
+                                                  "buttons": 1 if kind == "mousePressed" else 0,
+                                                  "clickCount": 1}, session=session)
+
+
+def press(page, key: str, code: str | None = None, keycode: int | None = None, text: str | None = None) -> None:
+    browser, session = page
+    params = {"type": "keyDown", "key": key, "code": code or key}
+    if keycode is not None:
+        params["windowsVirtualKeyCode"] = keycode
+    if text is not None:
+        params["text"] = text
+    browser.send("Input.dispatchKeyEvent", params, session=session)
+    browser.send("Input.dispatchKeyEvent", {**params, "type": "keyUp", "text": ""}, session=session)
+
+
+@pytest.fixture()
+def tool(page):
+    """The report page, reloaded so that each test starts from the page as written."""
+    browser, session = page
+    browser.send("Page.reload", {"ignoreCache": True}, session=session)
+    browser.wait_for_next("Page.loadEventFired", session)
+    return page
+
+
+def test_clicking_an_element_shows_its_findings_and_load(tool):
+    assert evaluate(tool, "document.getElementById('details').hidden") is True
+    click_at(tool, centre_of(tool, "#c_inventory polygon, #c_inventory path"))
+    details = evaluate(tool, """(() => ({
+      hidden: document.getElementById('details').hidden,
+      name: document.getElementById('details-name').textContent,
+      tip: document.getElementById('details-tip').textContent,
+      codes: [...document.querySelectorAll('#details-findings tbody tr')].map(r => r.dataset.code),
+      load: [...document.querySelectorAll('#details-load tbody tr td:first-child')].map(t => t.textContent),
+      selected: [...document.querySelectorAll('#diagram svg .msg-selected')].map(g => g.id)}))()""")
+    assert details["hidden"] is False
+    assert details["name"] == "component inventory"
+    assert "R502" in details["tip"] and "R502" in details["codes"]
+    assert details["load"] == ["inventory"]
+    assert details["selected"] == ["c_inventory"]
+    # a broker: its load row, no consumer row
+    click_at(tool, centre_of(tool, "#b_events polygon, #b_events path"))
+    load = evaluate(tool, "[...document.querySelectorAll('#details-load tbody tr td:first-child')].map(t => t.textContent)")
+    assert load == ["events"]
+
+
+def test_clicking_a_finding_highlights_its_element(tool):
+    row = "#findings-table tbody tr[data-code='R502'] button.locate"
+    click_at(tool, centre_of(tool, row))
+    state = evaluate(tool, """(() => ({
+      selected: [...document.querySelectorAll('#diagram svg .msg-selected')].map(g => g.id),
+      stroke: getComputedStyle(document.querySelector('#c_inventory path, #c_inventory polygon')).stroke,
+      status: document.getElementById('locate-status').textContent}))()""")
+    assert state["selected"] == ["c_inventory"], state
+    assert state["stroke"] == "rgb(106, 27, 154)", state  # drawn in the highlight colour
+    assert state["status"].startswith("Highlighted 1 element"), state
+
+
+def test_rule_codes_link_to_their_rule_docs(tool):
+    links = evaluate(tool, "[...document.querySelectorAll('#findings-table a')].map(a => [a.textContent, a.href])")
+    assert links
+    for code, href in links:
+        base, _, anchor = href.partition("#")
+        assert base == f"https://github.com/msgarch/msgarch/blob/main/docs/rules/{code[0]}.md", href
+        page = (ROOT / "docs" / "rules" / f"{code[0]}.md").read_text(encoding="utf-8")
+        headings = {line[3:].strip().lower().replace(" ", "-") for line in page.splitlines() if line.startswith("## ")}
+        assert anchor in headings, (code, anchor)
+
+
+def test_findings_sort_and_filter(tool):
+    codes = "[...document.querySelectorAll('#findings-table tbody tr')].filter(r => !r.hidden).map(r => r.dataset.code)"
+    written = evaluate(tool, codes)
+    click_at(tool, centre_of(tool, "#findings-table th button[data-sort='code']"))
+    assert evaluate(tool, codes) == sorted(written)
+    assert evaluate(tool, "document.querySelector(\"button[data-sort='code']\").parentNode.getAttribute('aria-sort')") == "ascending"
+    click_at(tool, centre_of(tool, "#findings-table th button[data-sort='code']"))
+    assert evaluate(tool, codes) == sorted(written, reverse=True)
+    click_at(tool, centre_of(tool, "#findings-table th button[data-sort='severity']"))
+    ranks = evaluate(tool, "[...document.querySelectorAll('#findings-table tbody tr')].map(r => Number(r.dataset.rank))")
+    assert ranks == sorted(ranks)
+    # filter by severity, code and element, as a user does: the select's value and its change event
+    evaluate(tool, """(() => { const s = document.getElementById('filter-severity'); s.value = 'info';
+                        s.dispatchEvent(new Event('change')); })()""")
+    severities = evaluate(tool, "[...document.querySelectorAll('#findings-table tbody tr')].filter(r => !r.hidden).map(r => r.dataset.severity)")
+    assert severities and set(severities) == {"info"}
+    evaluate(tool, """(() => { const s = document.getElementById('filter-severity'); s.value = '';
+                        s.dispatchEvent(new Event('change')); const c = document.getElementById('filter-code');
+                        c.value = 'R502'; c.dispatchEvent(new Event('change')); })()""")
+    assert set(evaluate(tool, codes)) == {"R502"}
+    assert evaluate(tool, "document.getElementById('filter-count').textContent").endswith(f"of {len(written)} shown")
+    evaluate(tool, """(() => { const c = document.getElementById('filter-code'); c.value = '';
+                        c.dispatchEvent(new Event('change')); })()""")
+    # typing into the element filter (real key events into the focused field)
+    evaluate(tool, "document.getElementById('filter-element').focus()")
+    for char in "inventory":
+        press(tool, char, code=f"Key{char.upper()}", text=char)
+    elements = evaluate(tool, "[...document.querySelectorAll('#findings-table tbody tr')].filter(r => !r.hidden).map(r => r.dataset.element)")
+    assert elements and all("inventory" in e for e in elements), elements
+    assert len(elements) < len(written)
+
+
+def view_box(page) -> list[float]:
+    return [float(v) for v in evaluate(page, "document.querySelector('#diagram svg').getAttribute('viewBox')").split()]
+
+
+def test_zoom_and_pan(tool):
+    full = view_box(tool)
+    click_at(tool, centre_of(tool, "button[data-zoom='in']"))
+    zoomed = view_box(tool)
+    assert abs(zoomed[2] - full[2] / 1.25) < 0.5 and abs(zoomed[3] - full[3] / 1.25) < 0.5
+    assert evaluate(tool, "document.getElementById('zoom-level').textContent") == "125%"
+    # the wheel zooms in around the pointer
+    browser, session = tool
+    point = centre_of(tool, "#diagram svg")
+    browser.send("Input.dispatchMouseEvent", {"type": "mouseWheel", "x": point["x"], "y": point["y"],
+                                              "deltaX": 0, "deltaY": -100}, session=session)
+    evaluate(tool, "new Promise(r => setTimeout(r, 100))")
+    wheeled = view_box(tool)
+    assert wheeled[2] < zoomed[2] - 1
+    # a drag pans
+    start = {"x": point["x"], "y": point["y"]}
+    browser.send("Input.dispatchMouseEvent", {"type": "mousePressed", "x": start["x"], "y": start["y"],
+                                              "button": "left", "buttons": 1, "clickCount": 1}, session=session)
+    for step in range(1, 6):
+        browser.send("Input.dispatchMouseEvent", {"type": "mouseMoved", "x": start["x"] + 20 * step,
+                                                  "y": start["y"] + 10 * step, "button": "left", "buttons": 1},
+                     session=session)
+    browser.send("Input.dispatchMouseEvent", {"type": "mouseReleased", "x": start["x"] + 100, "y": start["y"] + 50,
+                                              "button": "left", "buttons": 0, "clickCount": 1}, session=session)
+    panned = view_box(tool)
+    assert panned[0] < wheeled[0] - 1 and panned[1] < wheeled[1] - 1 and panned[2] == wheeled[2]
+    # keyboard: the figure takes focus, arrows pan, 0 fits
+    evaluate(tool, "document.getElementById('diagram-figure').focus()")
+    press(tool, "ArrowRight", keycode=39)
+    assert view_box(tool)[0] > panned[0]
+    press(tool, "0", code="Digit0", keycode=48, text="0")
+    assert view_box(tool) == full
+
+
+def test_tooltips_are_reachable_from_the_keyboard(tool):
+    svg = evaluate(tool, """(() => { const s = document.querySelector('#diagram svg');
+      return {role: s.getAttribute('role'), name: document.getElementById(s.getAttribute('aria-labelledby')).textContent}; })()""")
+    assert svg["role"] == "img" and svg["name"].startswith("Diagram of ")
+    evaluate(tool, "document.getElementById('elements').open = true")
+    # Tab from the last zoom control reaches the figure, then the list of elements
+    evaluate(tool, "document.querySelector(\"button[data-zoom='reset']\").focus()")
+    press(tool, "Tab", keycode=9)
+    assert evaluate(tool, "document.activeElement.id") == "diagram-figure"
+    press(tool, "Tab", keycode=9)
+    press(tool, "Tab", keycode=9)  # the <summary>, then the first element's button
+    focused = evaluate(tool, "document.activeElement.dataset.elementId")
+    assert focused, evaluate(tool, "document.activeElement.outerHTML")
+    tip = evaluate(tool, "document.getElementById('details-tip').textContent")
+    title = evaluate(tool, f"document.querySelector('#diagram svg #' + CSS.escape({json.dumps(focused)}) + ' > title').textContent")
+    assert tip == title and tip
+
+
+def test_the_interactions_raise_no_console_error(tool):
+    click_at(tool, centre_of(tool, "#b_bus polygon, #b_bus path"))
+    click_at(tool, centre_of(tool, "#findings-table th button[data-sort='where']"))
+    browser, _ = tool
+    evaluate(tool, "1")
+    assert console_errors(browser.events) == []
+
+
+# --- Lighthouse -----------------------------------------------------------------------------
+
+LIGHTHOUSE_VERSION = "12.8.2"
+
+
+def lighthouse_cli() -> Path | None:
+    """Lighthouse, installed by npm into a cache directory on first use (or None, with npm absent)."""
+    cache = Path(os.environ.get("MSGARCH_TEST_CACHE", Path.home() / ".cache" / "msgarch-test")) / "lighthouse"
+    cli = cache / "node_modules" / "lighthouse" / "cli" / "index.js"
+    if cli.exists():
+        return cli
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        return None
+    cache.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", str(cache),
+                             f"lighthouse@{LIGHTHOUSE_VERSION}"], capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    return cli
+
+
+@pytest.mark.parametrize("source", ["examples/order-platform.msgarch", "tests/fixtures/render/channels.msgarch"])
+def test_lighthouse_scores_the_report_accessible(tmp_path, source):
+    cli = lighthouse_cli()
+    if cli is None:
+        pytest.skip("npm and node are needed to install Lighthouse (Debian: apt-get install npm); "
+                    "the test installs lighthouse itself into ~/.cache/msgarch-test")
+    import functools
+    import http.server
+    import threading
+
+    out = tmp_path / "report.html"
+    result = subprocess.run([sys.executable, "-m", "msgarch", "render", str(ROOT / source), "-o", str(out), "--heat"],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):  # noqa: D102 - no request log on the test's output
+            pass
+
+    handler = functools.partial(Quiet, directory=str(tmp_path))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/report.html"
+        env = {**os.environ, "CHROME_PATH": chromium()}
+        scores_file = tmp_path / "lighthouse.json"
+        run = subprocess.run(["node", str(cli), url, "--quiet", "--output=json", f"--output-path={scores_file}",
+                              "--only-categories=accessibility,best-practices",
+                              "--chrome-flags=--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage"],
+                             capture_output=True, text=True, timeout=300, env=env)
+        assert run.returncode == 0, run.stderr[-3000:]
+    finally:
+        server.shutdown()
+        server.server_close()
+    lighthouse = json.loads(scores_file.read_text(encoding="utf-8"))
+    categories = lighthouse["categories"]
+    failing = [(audit_id, audit.get("title")) for audit_id, audit in lighthouse["audits"].items()
+               if audit.get("score") is not None and audit.get("score") < 1
+               and audit_id in {ref["id"] for ref in categories["accessibility"]["auditRefs"]}]
+    print(f"Lighthouse {lighthouse['lighthouseVersion']} {source}: "
+          + ", ".join(f"{key} {value['score']}" for key, value in categories.items()))
+    assert categories["accessibility"]["score"] == 1.0, failing

@@ -242,7 +242,7 @@ def test_findings_land_on_the_element_they_concern(write):
     dot = to_dot(scene, "dot")
     assert 'color="#c62828"' in dot and 'color="#e08600"' in dot
     html = to_html(scene, STUB_DIAGRAM)
-    assert html.count('<tr class="error">') == 2 and "component lonely" in html
+    assert html.count('<tr class="error" ') == 2 and "component lonely" in html
 
 
 SHOWCASE = ROOT / "tests" / "fixtures" / "render" / "showcase.msgarch"
@@ -341,7 +341,7 @@ def test_graphviz_accepts_every_example_in_every_format(name):
     assert draw(scene, "png")[:8] == b"\x89PNG\r\n\x1a\n"
     assert draw(scene, "pdf")[:5] == b"%PDF-"
     html = draw(scene, "html")
-    assert html.count("<svg") == 2 and "<script" not in html.lower()
+    assert html.count("<svg") == 2 and html.lower().count("<script") == 1
 
 
 @needs_dot

@@ -291,7 +291,7 @@ def test_the_spec_examples_render_in_every_graphviz_format(path, view):
     assert draw(scene, "png")[:8] == b"\x89PNG\r\n\x1a\n"
     assert draw(scene, "pdf")[:5] == b"%PDF-"
     html = draw(scene, "html")
-    assert html.count("<svg") == 2 and "<script" not in html.lower() and 'id="channels-table"' in html
+    assert html.count("<svg") == 2 and html.lower().count("<script") == 1 and 'id="channels-table"' in html
 
 
 @needs_dot

@@ -146,7 +146,7 @@ def test_html_report_holds_diagram_tables_and_legend(tmp_path, run):
     out = tmp_path / "orders.html"
     assert run("render", ORDERS, "-o", out, "--heat").exit_code == 0
     html = out.read_text()
-    for marker in ('<section id="diagram">', 'id="findings-table"', 'id="consumer-load"',
+    for marker in ('<section id="diagram" ', 'id="findings-table"', 'id="consumer-load"',
                    'id="broker-load"', '<section id="legend">'):
         assert marker in html
     assert html.count("<svg") == 2

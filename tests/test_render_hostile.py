@@ -17,6 +17,7 @@ import pytest
 
 from msgarch.model.loader import load_model
 from msgarch.render import build_scene, draw, to_dot, to_html, to_mermaid
+from msgarch.render.html import DOCS_URL, SCRIPT, SCRIPT_HASH
 from msgarch.render.text import clean
 
 HAS_DOT = shutil.which("dot") is not None
@@ -175,17 +176,27 @@ def test_mermaid_keeps_its_structure(hostile):
 class _Collector(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
-        self.tags, self.attributes, self.text = [], [], []
+        self.tags, self.attributes, self.text, self.links, self.scripts = [], [], [], [], []
+        self.in_script = False
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self.in_script = False
 
     def handle_starttag(self, tag, attrs):
         self.tags.append(tag)
-        self.attributes += [name for name, _ in attrs]
+        self.attributes += [name for name, _ in attrs if name != "href"]
+        self.links += [value for name, value in attrs if name == "href"]
+        self.in_script = tag == "script"
 
     def handle_startendtag(self, tag, attrs):
         self.handle_starttag(tag, attrs)
 
     def handle_data(self, data):
-        self.text.append(data)
+        if self.in_script:
+            self.scripts.append(data)
+        else:
+            self.text.append(data)
 
     def handle_comment(self, data):
         self.tags.append("!--")
@@ -193,7 +204,10 @@ class _Collector(HTMLParser):
 
 HTML_TAGS = {"html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "p", "code",
              "section", "figure", "table", "thead", "tbody", "tr", "th", "td", "caption", "span",
-             "br", "ul", "li"}
+             "br", "ul", "li",
+             # the report's controls, its one fixed script and its links to the rule docs
+             "main", "aside", "pre", "div", "button", "label", "select", "option", "input", "details",
+             "summary", "a", "script"}
 SVG_TAGS = {"svg", "g", "title", "path", "polygon", "polyline", "ellipse", "text", "desc"}
 
 
@@ -202,9 +216,14 @@ def check_html(html: str, *expected_text: str) -> None:
     collector.feed(html)
     assert set(collector.tags) <= HTML_TAGS | SVG_TAGS, set(collector.tags) - HTML_TAGS - SVG_TAGS
     assert not [a for a in collector.attributes if a.lower().startswith("on") or a.lower() in ("href", "src")]
-    text = "".join(collector.text)
+    # Links only to the rule docs, by rule code; the one script is the fixed one the policy hashes.
+    assert all(re.fullmatch(re.escape(DOCS_URL) + r"/[A-Z]\.md#[a-z][0-9]{3}-[a-z0-9-]+", link)
+               for link in collector.links), collector.links
+    assert collector.tags.count("script") == 1 and collector.scripts == [SCRIPT]
+    assert f"script-src '{SCRIPT_HASH}'" in html and "unsafe-eval" not in html
+    text = "".join(collector.text).replace("`", "")  # `code` in a message is drawn as <code>code</code>
     for expected in expected_text:
-        assert clean(expected) in text
+        assert clean(expected).replace("`", "") in text
 
 
 def test_html_shows_hostile_text_as_text_only(hostile):
@@ -214,7 +233,7 @@ def test_html_shows_hostile_text_as_text_only(hostile):
     finding = Diagnostic("X001", "hostile-rule", Severity.ERROR, h, model.components["alpha"].span, nxt)
     html = to_html(build_scene(model, [finding]), "<svg/>")
     check_html(html, h, nxt)
-    assert "<script>" not in html and "<img" not in html
+    assert html.count("<script") == 1 and "<img" not in html  # the one script is the fixed one
 
 
 @needs_dot

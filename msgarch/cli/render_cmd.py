@@ -36,13 +36,24 @@ BINARY = ("png", "pdf")
                    "before); logical: producer -> consumer only, channels and brokers left out (for "
                    "large systems); brokers: every flow, derived ones too, via its broker.")
 @click.option("--legend/--no-legend", default=True, show_default=True, help="Draw the legend.")
+@click.option("--focus", metavar="NAME", default=None,
+              help="Draw only the component or channel NAME and its neighbours (see --depth).")
+@click.option("--depth", type=click.IntRange(min=0), default=1, show_default=True,
+              help="With --focus: how many lines away a neighbour may be.")
+@click.option("--zone", metavar="NAME", default=None,
+              help="Draw only the components of zone NAME, the lines touching them and what they reach.")
+@click.option("--broker", "broker_name", metavar="NAME", default=None,
+              help="Draw only what broker NAME carries: it, its channels and the lines touching them.")
+@click.option("--docs-url", metavar="URL", default=None,
+              help="Where the HTML report's rule codes link to (default: the project's docs/rules).")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="Configuration file, for rule selection and `profiles` directories "
                    "(default: .msgarch.toml or pyproject.toml found walking up).")
 @click.option("--force", is_flag=True,
               help="Write OUT even when it is a symbolic link leading out of the working directory "
                    "(an input of the run is never overwritten).")
-def render(path, output, output_format, group, heat, layout, view, legend, config_path, force):
+def render(path, output, output_format, group, heat, layout, view, legend, focus, depth, zone, broker_name,
+           docs_url, config_path, force):
     """Draw the topology of FILE (a .msgarch file, or - for stdin) into OUT.
 
     Formats: .svg .png .pdf (need Graphviz), .dot (Graphviz source), .mmd (Mermaid
@@ -53,22 +64,42 @@ def render(path, output, output_format, group, heat, layout, view, legend, confi
     output_format = _format(output, output_format)
     if output == "-" and output_format in BINARY:
         raise click.UsageError(f"{output_format} is binary: give a file name to -o, not -")
+    from msgarch.render.html import docs_url_ok
+    from msgarch.render.scope import ScopeError
+
+    if docs_url is not None and not docs_url_ok(docs_url):
+        raise click.BadParameter("give an http(s) URL or a path", param_hint="--docs-url")
     try:
         stdin_text = read_stdin_if_needed([path])
         inputs: list[str] = []
-        scene = build(path, stdin_text, config_path, group=group, heat=heat, view=view, inputs=inputs)
+        scene = build(path, stdin_text, config_path, group=group, heat=heat, view=view, inputs=inputs,
+                      focus=focus, depth=depth, zone=zone, broker=broker_name)
     except InputError as error:
         fail_with(error)
+    except ScopeError as error:
+        click.echo(f"msgarch render: error: {error}", err=True)
+        sys.exit(2)
+    if not scene.nodes:
+        what = f"its {scene.scope}" if scene.scope else "it"
+        click.echo(f"msgarch render: nothing to draw: {'-' if path == '-' else path} declares no component, "
+                   f"broker or channel in {what} (a file of kinds and messages is drawn through a file that "
+                   "`use`s it); nothing written", err=True)
+        sys.exit(2)
     check_output(output, inputs, "render", force)
     _suggest_logical(scene, view)
-    draw_to(output, scene, output_format, "render", layout=layout, legend=legend)
+    _say_layout(scene, layout, output_format)
+    options = {"docs_url": docs_url} if docs_url else {}
+    draw_to(output, scene, output_format, "render", layout=layout, legend=legend, **options)
     sys.exit(0)
 
 
 def build(path: str, stdin_text: str | None = None, config_path: str | None = None, *,
-          group: str = "zone", heat: bool = False, view: str | None = None, inputs: list | None = None):
+          group: str = "zone", heat: bool = False, view: str | None = None, inputs: list | None = None,
+          focus: str | None = None, depth: int = 1, zone: str | None = None, broker: str | None = None,
+          merge: bool = True):
     """Load FILE, lint it and size it; return the Scene every format is drawn from
-    (``inputs`` receives every file the run read)."""
+    (``inputs`` receives every file the run read): parallel lines merged (``merge``) and
+    restricted to ``focus``/``zone``/``broker`` (``msgarch.render.scope``)."""
     from msgarch import api
     from msgarch.lint.config import load_config
     from msgarch.render import Loads, build_scene
@@ -78,9 +109,24 @@ def build(path: str, stdin_text: str | None = None, config_path: str | None = No
     if inputs is not None:
         inputs += input_paths([model], config)
     analysis = api.analyse(model, config)
-    return build_scene(analysis.model, analysis.findings,
-                       Loads(analysis.consumers, analysis.brokers, analysis.capacity_sources),
-                       group=group, heat=heat, broker_models=analysis.broker_models, view=view)
+    from msgarch.render.scope import merge_parallel, restrict
+
+    scene = build_scene(analysis.model, analysis.findings,
+                        Loads(analysis.consumers, analysis.brokers, analysis.capacity_sources),
+                        group=group, heat=heat, broker_models=analysis.broker_models, view=view)
+    scene = restrict(scene, analysis.model, focus=focus, depth=depth, zone=zone, broker=broker)
+    return merge_parallel(scene, analysis.model) if merge else scene
+
+
+def _say_layout(scene, layout: str, output_format: str) -> None:
+    """`--layout auto` on a large diagram: say that it switched from dot to sfdp, and why."""
+    from msgarch.render.dot import LARGE_EDGES, LARGE_NODES, is_large
+
+    if layout == "auto" and output_format != "mmd" and is_large(scene):
+        click.echo(f"msgarch render: note: {len(scene.nodes)} nodes and {len(scene.edges)} lines (past "
+                   f"{LARGE_NODES} nodes or {LARGE_EDGES} lines): `--layout auto` draws with sfdp instead of dot, "
+                   "edge labels move into the tooltips; `--layout dot` for the layered picture, "
+                   "`--focus`, `--zone` or `--broker` to draw part of it", err=True)
 
 
 def _suggest_logical(scene, view: str | None) -> None:

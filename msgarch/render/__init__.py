@@ -14,13 +14,14 @@ from msgarch.render.graphviz_run import GraphvizFailed, GraphvizUnavailable, run
 from msgarch.render.html import to_html
 from msgarch.render.mermaid import to_mermaid
 from msgarch.render.scene import GROUPS, Loads, Scene, broker_model, build_scene, locate_findings
-from msgarch.render.svg import finish_svg
+from msgarch.render.svg import finish_svg, stack_svg
 
 TEXT_FORMATS = ("dot", "mmd")
 GRAPHVIZ_FORMATS = ("svg", "png", "pdf", "html")
 
 
-def draw(scene: Scene, output_format: str, layout: str = "auto", legend: bool = True) -> str | bytes:
+def draw(scene: Scene, output_format: str, layout: str = "auto", legend: bool = True,
+         docs_url: str | None = None) -> str | bytes:
     """``scene`` in ``output_format``: text for dot, mmd, svg and html; bytes for png and pdf.
 
     Raises GraphvizUnavailable when a Graphviz format is asked for and Graphviz is missing.
@@ -31,15 +32,23 @@ def draw(scene: Scene, output_format: str, layout: str = "auto", legend: bool = 
     if output_format == "mmd":
         return to_mermaid(scene, legend)
     if output_format == "svg":
+        if legend and layout != "dot":
+            # The force-directed and circular engines ignore rank constraints: a legend drawn
+            # into their graph covers the canvas or scatters. Draw it apart, with dot, and
+            # stack it under the diagram.
+            diagram = finish_svg(run_graphviz(to_dot(scene, layout, legend=False), "svg", layout), scene,
+                                 declaration=False)
+            key = finish_svg(run_graphviz(legend_dot(scene), "svg", "dot"), None, declaration=False)
+            return stack_svg(diagram, key)
         return finish_svg(run_graphviz(_diagram(scene, layout, legend), "svg", layout), scene)
     if output_format in ("png", "pdf"):
-        return run_graphviz(_diagram(scene, layout, legend), output_format, layout)
+        return run_graphviz(_diagram(scene, layout, legend and layout == "dot"), output_format, layout)
     if output_format == "html":
         diagram = finish_svg(run_graphviz(to_dot(scene, layout, legend=False), "svg", layout), scene,
                              declaration=False)
         key = finish_svg(run_graphviz(legend_dot(scene), "svg", "dot"), None,
                          declaration=False) if legend else ""
-        return to_html(scene, diagram, key)
+        return to_html(scene, diagram, key, **({"docs_url": docs_url} if docs_url else {}))
     raise ValueError(f"unknown output format {output_format!r}")
 
 
@@ -56,5 +65,5 @@ def _diagram(scene: Scene, layout: str, legend: bool) -> str:
 __all__ = [
     "GRAPHVIZ_FORMATS", "GROUPS", "LAYOUTS", "TEXT_FORMATS", "GraphvizFailed", "GraphvizUnavailable",
     "Loads", "Scene", "broker_model", "build_scene", "draw", "finish_svg", "legend_dot",
-    "locate_findings", "resolve_layout", "run_graphviz", "to_dot", "to_html", "to_mermaid",
+    "locate_findings", "resolve_layout", "run_graphviz", "stack_svg", "to_dot", "to_html", "to_mermaid",
 ]

@@ -278,7 +278,8 @@ def _edge(edge: Edge, large: bool) -> str:
             rate_line = f"<BR/>{dot_html(edge.rate_label)}" if edge.rate_label else ""
             attrs["label"] = f"<{dot_html(edge.message)}{rate_line}>"
         elif edge.role == "deliver":
-            attrs["label"] = f'<<FONT COLOR="#607d8b">{dot_html(edge.message)}</FONT>>'
+            count = f"<BR/>{dot_html(edge.rate_label)}" if edge.rate_label else ""  # merged: "3 flows"
+            attrs["label"] = f'<<FONT COLOR="#607d8b">{dot_html(edge.message)}{count}</FONT>>'
         else:
             attrs["label"] = '<<FONT COLOR="#78909c">reply</FONT>>'
     return f'"{edge.tail}" -> "{edge.head}" [{_attributes(attrs)}];'

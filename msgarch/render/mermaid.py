@@ -105,7 +105,7 @@ def to_mermaid(scene: Scene, legend: bool = True) -> str:
         if edge.role in ("produce", "publish", "consume", "link", "route"):
             label = "\n".join(part for part in (edge.message, edge.rate_label) if part)
         elif edge.role == "deliver":
-            label = edge.message
+            label = "\n".join(part for part in (edge.message, edge.rate_label) if part)
         elif edge.role == "dead-letter":
             label = "dead-letter"
         else:
@@ -145,9 +145,14 @@ def to_mermaid(scene: Scene, legend: bool = True) -> str:
 
 def too_large(text: str, scene: Scene) -> str:
     """Why GitHub's Mermaid would refuse this diagram, or ""."""
-    if len(scene.edges) > MERMAID_MAX_EDGES:
-        return (f"{len(scene.edges)} edges: Mermaid draws at most {MERMAID_MAX_EDGES} by default "
-                "(GitHub keeps that limit); use .svg for a diagram this large")
+    # Mermaid counts every link, the legend's invisible `~~~` ones too
+    links = len(scene.edges) + sum(1 for line in text.splitlines() if " ~~~ " in line)
+    if links > MERMAID_MAX_EDGES:
+        legend = links - len(scene.edges)
+        return (f"{links} edges ({len(scene.edges)} lines" + (f" and {legend} in the legend" if legend else "")
+                + f"): Mermaid draws at most {MERMAID_MAX_EDGES} by default "
+                "(GitHub keeps that limit); use .svg, `--no-legend`, or `--focus`/`--zone`/`--broker` "
+                "to draw part of it")
     if len(text) > MERMAID_MAX_TEXT:
         return (f"{len(text)} characters: Mermaid reads at most {MERMAID_MAX_TEXT} by default; "
                 "use .svg for a diagram this large")

@@ -148,6 +148,7 @@ class Scene:
     view: str = "channels"
     channels: tuple[Mapping[str, Any], ...] = ()  # msgarch.plan.channels.channel_rows, for the report
     counts: Mapping[str, int] = field(default_factory=dict)  # model totals, for the report
+    scope: str = ""  # what part of the model is drawn ("" : all of it), e.g. "zone edge"
 
     def nodes_in(self, cluster_id: str | None) -> tuple[Node, ...]:
         return tuple(node for node in self.nodes if node.cluster == cluster_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from msgarch.render.scene import Scene
@@ -75,3 +76,41 @@ def _clean_tree(element: ET.Element, tips: dict[str, str]) -> None:
         element.tail = "\n"
     for child in element:
         _clean_tree(child, tips)
+
+
+_ROOT = re.compile(r"<svg\b[^>]*>")
+_SIZE = re.compile(r'\b(width|height|viewBox)="([^"]*)"')
+
+
+def _root_size(svg: str) -> tuple[str, dict[str, str], str]:
+    match = _ROOT.search(svg)
+    if match is None:
+        raise ValueError("not an SVG document")
+    attributes = dict(_SIZE.findall(match.group(0)))
+    return svg[:match.start()], attributes, svg[match.end():]
+
+
+def stack_svg(diagram: str, legend: str, gap: float = 12.0) -> str:
+    """One SVG document: the finished ``diagram`` with the finished ``legend`` centred
+    under it (both ``finish_svg(..., declaration=False)``), each kept as a nested `<svg>`
+    with its own viewBox, so neither is laid out again."""
+    parts = []
+    boxes = []
+    for svg in (diagram, legend):
+        _, attributes, body = _root_size(svg)
+        box = [float(v) for v in attributes.get("viewBox", "0 0 0 0").split()]
+        boxes.append(box)
+        parts.append((attributes.get("viewBox", "0 0 0 0"), box, body))
+    width = max(box[2] for box in boxes)
+    height = boxes[0][3] + gap + boxes[1][3]
+    out = ['<?xml version="1.0" encoding="UTF-8" standalone="no"?>',
+           f'<svg xmlns="{SVG_NS}" xmlns:xlink="{XLINK_NS}" width="{width:.0f}pt" height="{height:.0f}pt" '
+           f'viewBox="0.00 0.00 {width:.2f} {height:.2f}">']
+    y = 0.0
+    for index, (view_box, box, body) in enumerate(parts):
+        x = (width - box[2]) / 2
+        ident = "diagram" if index == 0 else "legend"
+        out.append(f'<svg id="{ident}" x="{x:.2f}" y="{y:.2f}" width="{box[2]:.2f}" height="{box[3]:.2f}" '
+                   f'viewBox="{view_box}">' + body)
+        y += box[3] + gap
+    return "\n".join(out) + "\n</svg>\n"
