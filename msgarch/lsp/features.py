@@ -7,6 +7,7 @@ types.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ BROKER_FACTS = {"nodes": "replicated", "replication": "replicated", "capacity": 
                 "max-message": "max-message", "storage": "replay"}
 
 
+@functools.lru_cache(maxsize=None)
 def rule_doc_url(code: str, name: str) -> str | None:
     """A file: URI of the rule's page: the generated reference page of its family when
     msgarch runs from its source tree, else the rule's doc (as `msgarch rule CODE`

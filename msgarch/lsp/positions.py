@@ -21,6 +21,13 @@ class Lines:
     def __init__(self, text: str, encoding: str = types.PositionEncodingKind.Utf16):
         self.lines = text.split("\n")
         self.encoding = encoding
+        self._ascii: dict[int, bool] = {}
+
+    def _is_ascii(self, index: int) -> bool:
+        known = self._ascii.get(index)
+        if known is None:
+            known = self._ascii[index] = self.line(index).isascii()
+        return known
 
     def line(self, index: int) -> str:
         return self.lines[index].rstrip("\r") if 0 <= index < len(self.lines) else ""
@@ -28,6 +35,8 @@ class Lines:
     def to_lsp(self, line: int, column: int) -> types.Position:
         """1-based line and code-point column -> LSP position."""
         index = max(line - 1, 0)
+        if self._is_ascii(index):  # one unit per character in every encoding
+            return types.Position(line=index, character=min(max(column - 1, 0), len(self.line(index))))
         text = self.line(index)
         return types.Position(line=index, character=_units(text[:max(column - 1, 0)], self.encoding))
 

@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 
 from msgarch.diagnostics import Diagnostic, InputError, Span
 from msgarch.dsl import ast
-from msgarch.dsl.parser import parse
+from msgarch.dsl.parser import DECLARATION_KEYWORDS, parse
 from msgarch.lint.config import Config, load_config
 from msgarch.model.loader import load_model, read_file
 from msgarch.model.model import Model
 
+_DECLARATION_START = re.compile(r"[ \t]*(?:%s)(?![A-Za-z0-9_-])" % "|".join(DECLARATION_KEYWORDS))
 _USE = re.compile(r'^[ \t]*use[ \t]+"((?:[^"\\\n]|\\.)*)"', re.MULTILINE)
 
 #: Files looked at when searching the workspace for the files that include an open one.
@@ -76,6 +77,7 @@ class Project:
         self.buffers: dict[str, str] = {}
         self._parsed: dict[str, tuple[str, object]] = {}  # path -> (text, ast.File | InputError)
         self._good: dict[str, ast.File] = {}  # path -> the last tree that parsed
+        self._chunks: dict[str, dict] = {}  # path -> {(first line, declaration text): its decls}
         self._uses: dict[str, tuple[object, tuple[str, ...]]] = {}  # path -> (key, use targets)
         self._disk: list[str] | None = None
         self.results: dict[str, RootResult] = {}
@@ -103,14 +105,37 @@ class Project:
         text = self.buffers.get(normalise(path))
         return text.encode("utf-8", errors="surrogatepass") if text is not None else read_file(path)
 
+    def _parse_by_declaration(self, text: str, path: str) -> ast.File:
+        """Parse ``text`` one top-level declaration at a time, reusing the trees of the
+        declarations whose text and first line did not change since the last parse. Each
+        is parsed after as many newlines as lines precede it, so its spans are the file's.
+        Any syntax error: the whole file is parsed, for the error `msgarch lint` gives."""
+        previous = self._chunks.get(path, {})
+        kept: dict[tuple[int, str], tuple] = {}
+        decls: list = []
+        for first_line, chunk in split_declarations(text):
+            key = (first_line, chunk)
+            found = previous.get(key)
+            if found is None:
+                try:
+                    found = parse("\n" * first_line + chunk, path).decls
+                except InputError:
+                    self._chunks.pop(path, None)
+                    return parse(text, path)
+            kept[key] = found
+            decls.extend(found)
+        self._chunks[path] = kept
+        return ast.File(path, tuple(decls))
+
     def parse(self, text: str, path: str) -> ast.File:
-        """``parse``, memoised per file on the text it was given (errors included)."""
+        """``parse``, memoised per file on the text it was given (errors included), and
+        per declaration within the file (an edit re-parses the declarations it touched)."""
         kept = self._parsed.get(path)
         if kept is not None and kept[0] == text:
             result = kept[1]
         else:
             try:
-                result = parse(text, path)
+                result = self._parse_by_declaration(text, path)
             except InputError as error:
                 result = error
             else:
@@ -248,12 +273,42 @@ class Project:
 
     def diagnostics_for(self, path: str) -> list[Diagnostic]:
         path = normalise(path)
-        found: list[Diagnostic] = []
+        found: dict[Diagnostic, None] = {}
         for result in self.results.values():
-            for d in result.diagnostics_by_file().get(path, ()):
-                if d not in found:
-                    found.append(d)
+            found.update(dict.fromkeys(result.diagnostics_by_file().get(path, ())))
         return sorted(found, key=Diagnostic.sort_key)
+
+
+def split_declarations(text: str) -> list[tuple[int, str]]:
+    """(0-based first line, text) of each top-level declaration with the comments and blank
+    lines after it; the pieces joined are ``text``. A piece starts on a line at brace depth
+    0 that begins with a declaration keyword (braces in strings and comments not counted)."""
+    pieces: list[tuple[int, str]] = []
+    start_line, start_offset, depth, offset = 0, 0, 0, 0
+    for number, line in enumerate(text.splitlines(keepends=True)):
+        if depth == 0 and number > start_line and _DECLARATION_START.match(line):
+            pieces.append((start_line, text[start_offset:offset]))
+            start_line, start_offset = number, offset
+        in_string = escaped = False
+        for ch in line:
+            if in_string:
+                if escaped:
+                    escaped = False
+                elif ch == "\\":
+                    escaped = True
+                elif ch == '"':
+                    in_string = False
+            elif ch == '"':
+                in_string = True
+            elif ch == "#":
+                break
+            elif ch == "{":
+                depth += 1
+            elif ch == "}":
+                depth = max(depth - 1, 0)
+        offset += len(line)
+    pieces.append((start_line, text[start_offset:]))
+    return pieces
 
 
 def span_contains(span: Span, line: int, column: int) -> bool:

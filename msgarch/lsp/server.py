@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 
 from lsprotocol import types
 from pygls.exceptions import JsonRpcInvalidParams
 from pygls.lsp.server import LanguageServer
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import from_fs_path as _from_fs_path
+from pygls.uris import to_fs_path
 
 from msgarch import __version__
 from msgarch.diagnostics import Diagnostic, InputError, Severity
@@ -18,6 +20,12 @@ from msgarch.lsp.positions import Lines
 from msgarch.lsp.project import Project, normalise
 
 log = logging.getLogger(__name__)
+
+
+@functools.lru_cache(maxsize=4096)
+def from_fs_path(path: str) -> str:
+    return _from_fs_path(path)
+
 
 #: Seconds between the last keystroke and the lint (initializationOptions.debounce in ms).
 DEFAULT_DEBOUNCE = 0.2
@@ -52,8 +60,15 @@ class MsgarchServer(LanguageServer):
             self._project = Project([f for f in folders if f])
         return self._project
 
+    @property
+    def encoding(self) -> str:
+        try:
+            return self.workspace.position_encoding or types.PositionEncodingKind.Utf16
+        except Exception:  # noqa: BLE001 - not initialised yet (a benchmark driving it in-process)
+            return types.PositionEncodingKind.Utf16
+
     def lines(self, path: str) -> Lines:
-        return Lines(self.project.text_of(path) or "", self.workspace.position_encoding or "utf-16")
+        return Lines(self.project.text_of(path) or "", self.encoding)
 
     def position(self, uri: str, position: types.Position) -> tuple[str, int, int]:
         path = normalise(to_fs_path(uri))
@@ -85,31 +100,38 @@ class MsgarchServer(LanguageServer):
         )
 
     def lint_and_publish(self, path: str) -> None:
+        for uri, items in self.relint(path):
+            self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=items))
+
+    def relint(self, path: str) -> list[tuple[str, list[types.Diagnostic]]]:
+        """Lint the roots a change of ``path`` affects: (uri, diagnostics) to publish, the
+        empty lists clearing files that no longer have any."""
+        out: list[tuple[str, list[types.Diagnostic]]] = []
         try:
             results = self.project.lint(path)
         except Exception as exc:  # noqa: BLE001 - a bug must not take the editor's server down
             log.exception("lint failed")
             self.window_log_message(types.LogMessageParams(type=types.MessageType.Error,
                                                            message=f"msgarch: internal error: {exc}"))
-            return
+            return out
         cache: dict = {}
         for result in results:
-            by_file = {p: [] for p in result.files}
+            by_file: dict[str, dict[Diagnostic, None]] = {p: {} for p in result.files}
             for other in self.project.results.values():
                 for p, items in other.diagnostics_by_file().items():
                     if p in by_file:
-                        by_file[p].extend(d for d in items if d not in by_file[p])
+                        by_file[p].update(dict.fromkeys(items))  # a file in two roots: each finding once
             uris = set()
             for p, items in sorted(by_file.items()):
                 uri = from_fs_path(p)
                 uris.add(uri)
                 items = sorted(items, key=Diagnostic.sort_key)
-                self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
-                    uri=uri, diagnostics=[self.to_lsp(d, p, cache) for d in items]))
-            for uri in self.published.get(result.root, set()) - uris:
+                out.append((uri, [self.to_lsp(d, p, cache) for d in items]))
+            for uri in sorted(self.published.get(result.root, set()) - uris):
                 if not any(uri in v for r, v in self.published.items() if r != result.root):
-                    self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+                    out.append((uri, []))
             self.published[result.root] = uris
+        return out
 
     def schedule(self, path: str) -> None:
         handle = self._pending.pop(path, None)
@@ -284,7 +306,7 @@ def formatting(ls: MsgarchServer, params: types.DocumentFormattingParams) -> lis
         return None
     if formatted == text:
         return []
-    lines = Lines(text, ls.workspace.position_encoding or "utf-16")
+    lines = Lines(text, ls.encoding)
     last = len(lines.lines) - 1
     end = types.Position(line=last, character=lines.to_lsp(last + 1, len(lines.lines[last]) + 1).character)
     return [types.TextEdit(range=types.Range(start=types.Position(line=0, character=0), end=end),
