@@ -349,12 +349,22 @@ def hover(project: Project, path: str, line: int, column: int) -> tuple[str, Spa
 
 # -- navigation -----------------------------------------------------------------------
 def _scope_files(project: Project, path: str) -> list[ast.File]:
+    """The trees of every file in the models ``path`` belongs to: its roots and what they
+    include, followed through the `use` lines (so a typo that stops the lint does not
+    hide the names declared in the includes)."""
     path = normalise(path)
-    files: list[str] = []
+    files: list[str] = [path]
+    seen: set[str] = set()
     for root in project.roots_of(path):
-        result = project.results.get(root) or project.lint_root(root)
-        files.extend(result.files)
-    files = list(dict.fromkeys([path, *files]))
+        stack = [root]
+        while stack:
+            current = stack.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            files.append(current)
+            stack.extend(t for t in reversed(project.uses(current)) if t not in seen)
+    files = list(dict.fromkeys(files))
     trees = [project.syntax_tree(f) for f in files]
     return [t for t in trees if t is not None]
 
