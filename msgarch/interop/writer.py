@@ -26,7 +26,10 @@ line in the order given (callers give them in a fixed order). A value is
   the meaning, quotes or line breaks (ValueError otherwise);
 - ``q("text")``: a double-quoted string with ``\\`` and ``"`` escaped; line breaks and
   control characters become spaces;
-- a ``list`` of those: written comma-separated (``headers "a=1", "b=2"``).
+- a ``list`` of those: written comma-separated (``headers "a=1", "b=2"``);
+- ``raw("text")``: value text already in msgarch syntax (words, quantities, quoted
+  strings, commas: ``retry 3 backoff 1s..30s then dead-letter``, ``"a", "b"``); checked
+  to hold no brace, ``;``, ``#`` or line break (ValueError otherwise).
 
 ``name(text)`` turns any text into a msgarch name (letters, digits, ``_``, single ``-``
 between them); ``Names`` keeps them unique within one model. Comments are one line each
@@ -49,7 +52,7 @@ from typing import Any, Iterable
 
 from msgarch.textsafe import line as _safe_line
 
-__all__ = ["ModelWriter", "ComponentWriter", "Quoted", "q", "name", "Names", "format_number"]
+__all__ = ["ModelWriter", "ComponentWriter", "Quoted", "Raw", "q", "raw", "raw_ok", "name", "Names", "format_number"]
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(?:-[A-Za-z0-9_]+)*$")
 _BARE = re.compile(r"^[A-Za-z0-9_./:+*%-]+(?:\.\.[A-Za-z0-9_./:+*%-]+)?$")
@@ -60,6 +63,35 @@ class Quoted:
     """A value written as a double-quoted string."""
 
     text: str
+
+
+@dataclass(frozen=True)
+class Raw:
+    """Value text in msgarch syntax, written as it is (made by ``raw``, which checks it)."""
+
+    text: str
+
+
+_TOKEN = re.compile(r'\s*(?:"(?:[^"\\\n]|\\.)*"|[A-Za-z0-9_./:+*%<>=!-]+|,)')
+
+
+def raw_ok(value: str) -> bool:
+    """Words, quantities, quoted strings and commas only: nothing that could end a block."""
+    if not isinstance(value, str) or not value or value != value.strip() or "\n" in value or "\r" in value:
+        return False
+    at = 0
+    while at < len(value):
+        match = _TOKEN.match(value, at)
+        if not match or match.end() == at:
+            return False
+        at = match.end()
+    return True
+
+
+def raw(text: str) -> Raw:
+    if not raw_ok(text):
+        raise ValueError(f"not msgarch value text: {text!r}")
+    return Raw(text)
 
 
 def q(text: object) -> Quoted:
@@ -125,6 +157,10 @@ def _value(value: Any) -> str:
     if isinstance(value, Quoted):
         text = " ".join(_safe_line(value.text).replace("\t", " ").splitlines()) if value.text else ""
         return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, Raw):
+        if not raw_ok(value.text):
+            raise ValueError(f"not msgarch value text: {value.text!r}")
+        return value.text
     if isinstance(value, bool):
         raise ValueError("flags are written by the setting, not as a value")
     if isinstance(value, (int, float)):
@@ -236,6 +272,12 @@ class ModelWriter:
         self.header = list(header or [])
         self._decls: dict[str, list[_Decl]] = {section: [] for section in self._SECTIONS}
         self._components: dict[str, ComponentWriter] = {}
+
+    def system(self, system_name: str, settings: list | None = None,
+               comment: str | list[str] | None = None) -> None:
+        """The `system "NAME" { ... }` declaration (at most one)."""
+        head = f"system {_value(q(system_name))}" if system_name else "system"
+        self._decls["system"] = [_Decl(head, (head,), list(settings or []), comment)]
 
     def broker(self, broker_name: str, kind: str, settings: list | None = None,
                comment: str | list[str] | None = None) -> None:
