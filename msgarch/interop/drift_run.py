@@ -64,10 +64,13 @@ def fetch_definitions(url: str, vhost: str) -> dict:
         with opener.open(request, timeout=TIMEOUT) as response:
             body = response.read(64 * 1024 * 1024 + 1)
     except urllib.error.HTTPError as exc:
+        said = _reason(exc)
         reason = {401: "the credentials were refused (401); give them in the URL or in "
                        f"{USER_VARIABLE} and {PASSWORD_VARIABLE}",
                   403: "the user may not read definitions (403): it needs the administrator or "
-                       "policymaker tag", 404: f"no virtual host '{vhost}' (404)"}.get(exc.code, f"HTTP {exc.code}")
+                       "policymaker tag"}.get(exc.code, f"HTTP {exc.code}" + (f": {said}" if said else ""))
+        if exc.code in (400, 404) and vhost:
+            reason += f" (virtual host '{vhost}': does it exist?)"
         raise DriftSourceError(f"{shown}: {reason}") from None
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
@@ -82,6 +85,18 @@ def fetch_definitions(url: str, vhost: str) -> dict:
     if not isinstance(data, dict):
         raise DriftSourceError(f"{shown}: the answer is not a definitions object")
     return data
+
+
+def _reason(exc) -> str:
+    """The management API's own `reason` for an error, on one line, at most 200 characters."""
+    from msgarch.textsafe import line
+
+    try:
+        body = json.loads(exc.read(4096).decode("utf-8"))
+    except Exception:  # noqa: BLE001 - any unreadable body: no reason to add
+        return ""
+    reason = body.get("reason") if isinstance(body, dict) else None
+    return " ".join(line(str(reason)).split())[:200] if reason else ""
 
 
 def _read_text(path: str) -> str:

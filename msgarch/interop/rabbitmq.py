@@ -281,8 +281,8 @@ def parse_definitions(text: str, where: str) -> dict:
 
 
 def vhosts_of(data: Mapping) -> list[str]:
-    found = {str(item.get("vhost", "/")) for key in ("exchanges", "queues", "bindings", "policies")
-             for item in data.get(key, [])}
+    found = {str(item["vhost"]) for key in ("exchanges", "queues", "bindings", "policies")
+             for item in data.get(key, []) if "vhost" in item}  # no field: a one-host export
     found |= {str(v.get("name")) for v in data.get("vhosts", []) if v.get("name") is not None}
     return sorted(found)
 
@@ -305,11 +305,11 @@ def state_of(data: Mapping, vhost: str = "/") -> State:
     """A definitions document as a State of one virtual host. A queue's policy (the matching
     one of highest priority) fills in the arguments the queue does not set itself."""
     state = State()
-    policies = sorted((p for p in data.get("policies", []) if str(p.get("vhost", "/")) == vhost),
+    policies = sorted((p for p in data.get("policies", []) if str(p.get("vhost", vhost)) == vhost),
                       key=lambda p: (-int(p.get("priority", 0) or 0), str(p.get("name", ""))))
     argument_of_policy = {policy_key: argument for argument, policy_key in POLICY_KEYS.items()}
     for exchange in data.get("exchanges", []):
-        if str(exchange.get("vhost", "/")) != vhost:
+        if str(exchange.get("vhost", vhost)) != vhost:
             continue
         name = str(exchange.get("name", ""))
         arguments = dict(exchange.get("arguments") or {})
@@ -330,7 +330,7 @@ def state_of(data: Mapping, vhost: str = "/") -> State:
             "internal": bool(exchange.get("internal", False)),
             "arguments": arguments, "sources": sources, "unmapped": unmapped}
     for queue in data.get("queues", []):
-        if str(queue.get("vhost", "/")) != vhost:
+        if str(queue.get("vhost", vhost)) != vhost:
             continue
         name = str(queue.get("name", ""))
         arguments = dict(queue.get("arguments") or {})
@@ -350,7 +350,7 @@ def state_of(data: Mapping, vhost: str = "/") -> State:
                               "auto_delete": bool(queue.get("auto_delete", False)),
                               "arguments": arguments, "sources": sources, "unmapped": unmapped}
     for binding in data.get("bindings", []):
-        if str(binding.get("vhost", "/")) != vhost:
+        if str(binding.get("vhost", vhost)) != vhost:
             continue
         state.bindings[binding_key(binding)] = dict(binding)
     return state
