@@ -424,3 +424,22 @@ def test_readme_of_the_data_names_every_file():
     for path in DATA.iterdir():
         if path.name != "SOURCES.md":
             assert f"`{path.name}`" in listed, path.name
+
+
+def test_a_hostile_policy_pattern_is_not_run(run, tmp_path):
+    import time
+
+    from msgarch.interop.rabbitmq import safe_pattern
+
+    assert safe_pattern("^billing$") and safe_pattern(r"^urgent\.v1$") and safe_pattern("^(a|b)$")
+    assert not safe_pattern("(a+)+$") and not safe_pattern("((a*))+") and not safe_pattern("(x|xx){2,}")
+    hostile = tmp_path / "d.json"
+    hostile.write_text(json.dumps({
+        "policies": [{"vhost": "/", "name": "slow", "pattern": "^(a+)+$", "apply-to": "queues",
+                      "definition": {"max-length": 1}, "priority": 0}],
+        "queues": [{"name": "a" * 40 + "!", "vhost": "/", "durable": True, "auto_delete": False, "arguments": {}}]}))
+    started = time.perf_counter()
+    result = run("import", "rabbitmq", hostile)
+    assert time.perf_counter() - started < 5
+    assert result.exit_code == 0 and "not evaluated: policy slow" in result.stdout
+    assert "max-length" not in result.stdout

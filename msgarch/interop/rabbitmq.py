@@ -264,6 +264,7 @@ class State:
     exchanges: dict[str, dict] = field(default_factory=dict)
     queues: dict[str, dict] = field(default_factory=dict)  # name -> {durable, auto_delete, arguments, policy}
     bindings: dict[tuple, dict] = field(default_factory=dict)
+    skipped_policies: list[str] = field(default_factory=list)  # patterns not evaluated (see safe_pattern)
 
 
 def parse_definitions(text: str, where: str) -> dict:
@@ -295,10 +296,30 @@ def _policy_applies(policy: Mapping, name: str, kind: str, queue_type: str | Non
             return False
     elif target not in ("all", "exchanges"):
         return False
+    pattern = str(policy.get("pattern", ""))
+    if not safe_pattern(pattern):
+        return False
     try:
-        return re.search(str(policy.get("pattern", "")), name) is not None
+        return re.search(pattern, name) is not None
     except re.error:
         return False
+
+
+_GROUP_REPEATED = re.compile(r"\)\s*(?:[+*]|\{[0-9]*,)")
+
+
+def safe_pattern(pattern: str) -> bool:
+    """A policy pattern msgarch evaluates: at most 1000 characters, and no repeated group after
+    any other repetition or alternative (`(a+)+`, `(x|xx)*`, `((a*))+`): Python's regex engine
+    can take exponential time on those, so such a policy is not evaluated (conservatively:
+    `^a+(bc)+$` is not evaluated either)."""
+    if len(pattern) > 1000:
+        return False
+    plain = re.sub(r"\\.", "", pattern)  # escaped characters repeat nothing
+    for match in _GROUP_REPEATED.finditer(plain):
+        if re.search(r"[+*?|]|\{[0-9]*,", plain[:match.start()]):
+            return False
+    return True
 
 
 def state_of(data: Mapping, vhost: str = "/") -> State:
@@ -308,6 +329,7 @@ def state_of(data: Mapping, vhost: str = "/") -> State:
     policies = sorted((p for p in data.get("policies", []) if str(p.get("vhost", vhost)) == vhost),
                       key=lambda p: (-int(p.get("priority", 0) or 0), str(p.get("name", ""))))
     argument_of_policy = {policy_key: argument for argument, policy_key in POLICY_KEYS.items()}
+    state.skipped_policies = sorted(str(p.get("name")) for p in policies if not safe_pattern(str(p.get("pattern", ""))))
     for exchange in data.get("exchanges", []):
         if str(exchange.get("vhost", vhost)) != vhost:
             continue
@@ -416,7 +438,9 @@ def import_definitions(text: str, where: str, vhost: str | None = None, broker_n
             skipped.append(f"{len(data[key])} {key.replace('_', ' ')}")
     writer.broker(broker, "rabbitmq", [("version", q(version))] if version else [],
                   comment=[f"{where}: definitions of RabbitMQ {version or '(version not given)'}"] +
-                          ([f"not modelled: {', '.join(skipped)}"] if skipped else []))
+                          ([f"not modelled: {', '.join(skipped)}"] if skipped else []) +
+                          [f"not evaluated: policy {p} (its pattern repeats a repetition; msgarch does not "
+                           "run such patterns)" for p in state.skipped_policies])
     names = Names()
     exchange_names: dict[str, str] = {}
     queue_names: dict[str, str] = {}
