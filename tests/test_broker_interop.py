@@ -271,7 +271,7 @@ def test_drift_reads_policies_and_says_where_a_value_came_from(run, shop, tmp_pa
     exported.write_text(json.dumps(data))
     code, found = _drift(run, shop, exported)
     assert code == 1 and len(found) == 1
-    assert "x-message-ttl is unset in the model and 60000 on" in found[0][1] and "(from policy ttl)" in found[0][1]
+    assert "x-message-ttl is unset in the model and 60000 in" in found[0][1] and "(from policy ttl)" in found[0][1]
     # a model exported with --policies has no drift against itself
     with_policies = tmp_path / "policies.json"
     run("export", "rabbitmq", shop, "--policies", "-o", with_policies)

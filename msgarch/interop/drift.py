@@ -45,7 +45,7 @@ def rabbitmq_findings(model: Model, broker: str, expected, observed, source: str
     out: dict[str, list[Finding]] = {"X801": [], "X802": [], "X803": []}
     want = state_of(expected.definitions, expected.definitions["vhosts"][0]["name"])
     broker_decl = model.brokers[broker]
-    where = f"on {source}"
+    where = f"on {source}" if source.startswith(("http://", "https://")) else f"in {source}"
 
     def differ(channel, what: str, key: str | None, model_value, broker_value, hint: str, source_note: str = ""):
         setting = key if key is not None else None

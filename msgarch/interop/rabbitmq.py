@@ -47,10 +47,13 @@ ARGUMENTS: dict[str, tuple[str, str]] = {
 EXCHANGE_ARGUMENTS = {"alternate-exchange": ("alternate-exchange", "channel")}
 
 #: Queue arguments no policy can set or change: a different value needs the queue deleted
-#: and declared again (https://www.rabbitmq.com/docs/queues#optional-arguments,
-#: https://www.rabbitmq.com/docs/priority, https://www.rabbitmq.com/docs/parameters#policies).
+#: and declared again. https://www.rabbitmq.com/docs/policies: "policies cannot be used to
+#: configure queue type, by design"; https://www.rabbitmq.com/docs/priority: "priority
+#: declaration using policies is not supported by design". Every other x-argument is fixed
+#: at declaration too (a redeclaration with another value fails with PRECONDITION_FAILED),
+#: but the policy keys below override it in place.
 IMMUTABLE_ARGUMENTS = ("x-queue-type", "x-max-priority")
-#: Queue arguments a policy key can set (https://www.rabbitmq.com/docs/parameters#policies):
+#: Queue arguments a policy key can set (https://www.rabbitmq.com/docs/policies):
 #: argument -> policy key.
 POLICY_KEYS = {
     "x-message-ttl": "message-ttl",
