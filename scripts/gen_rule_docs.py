@@ -32,6 +32,7 @@ FAMILIES = {
     "C": "Capacity and growth",
     "L": "Latency",
     "R": "Resilience and dependencies",
+    "X": "Drift against a broker",
 }
 
 _SECTION = re.compile(r"^(Fails|Passes|Options|Example|Examples):\s*$")
@@ -84,10 +85,10 @@ def _module_notes(modules: list[str]) -> list[str]:
 
 def rule_pages() -> dict[str, str]:
     """path -> text of every docs/rules page (one per family, plus index.md)."""
-    from msgarch.lint.registry import RULES
+    from msgarch.lint.registry import CATALOGUE
 
     families: dict[str, list] = {}
-    for rule in RULES:
+    for rule in CATALOGUE:
         families.setdefault(_family_of(rule.code), []).append(rule)
     letters = list(FAMILIES) + sorted(set(families) - set(FAMILIES))
     pages: dict[str, str] = {}

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from msgarch.diagnostics import Diagnostic, InputError, Severity, Span, input_error
-from msgarch.lint.registry import RULES
+from msgarch.lint.registry import CATALOGUE, RULES
 
 FAIL_ON = ("error", "warning", "info", "never")
 KNOWN_KEYS = ("select", "ignore", "extend-select", "severity", "fail-on", "profiles", "per-file-ignores")
@@ -51,7 +51,7 @@ def _expand(selectors) -> list[str]:
     for selector in selectors or ():
         if not selector.strip():
             continue  # an empty selector matches nothing (check_selectors reports it)
-        for rule in RULES:
+        for rule in CATALOGUE:
             if selector == "ALL" or rule.code.startswith(selector.upper()) or rule.name == selector.lower():
                 out.append(rule.code)
     return out

@@ -25,6 +25,7 @@ from msgarch.lint.rules.delivery import (
     RequeueLoop, UnboundedPrefetch,
 )
 from msgarch.lint.rules.latency import BacklogBudget, LatencyBudget, LatencyUnknown
+from msgarch.lint.rules.drift import DeclaredButMissing, PresentButUndeclared, SettingDiffers
 from msgarch.lint.rules.resilience import (
     ChattyCoupling, DeepSyncChain, DuplicateDelivery, SinglePointOfFailure, SyncCycle, TimeoutBelowLatency,
 )
@@ -96,10 +97,22 @@ RULES: tuple[type[Rule], ...] = (
 )
 
 
+#: X: drift against a broker. Run by `msgarch drift` only (they need a second source),
+#: never by lint; listed, documented and explained like every other rule.
+DRIFT_RULES: tuple[type[Rule], ...] = (
+    DeclaredButMissing,
+    PresentButUndeclared,
+    SettingDiffers,
+)
+
+#: Every rule msgarch has: the lint rules, then the drift rules.
+CATALOGUE: tuple[type[Rule], ...] = RULES + DRIFT_RULES
+
+
 def find_rule(code_or_name: str) -> type[Rule] | None:
     """A rule by its code (`B203`, any case) or its name (`no-priority`)."""
     wanted = code_or_name.strip()
-    for rule in RULES:
+    for rule in CATALOGUE:
         if rule.code == wanted.upper() or rule.name == wanted.lower():
             return rule
     return None

@@ -113,10 +113,10 @@ def doc_markdown(doc: str) -> str:
 
 def rule_descriptors() -> list[dict]:
     """Every rule of the registry, then the input-error codes, as SARIF reportingDescriptors."""
-    from msgarch.lint.registry import RULES
+    from msgarch.lint.registry import CATALOGUE
 
     out = []
-    for rule in RULES:
+    for rule in CATALOGUE:
         full, doc = split_doc(rule)
         out.append({
             "id": rule.code,
