@@ -86,9 +86,9 @@ def drift(path, source, broker, vhost, output_format, select, ignore, fail_on, e
     except InputError as error:
         fail_with(error)
     total = time.perf_counter() - started
-    from msgarch.cli.lint_cmd import _emit
+    from msgarch.cli.lint_cmd import _Output, _emit
 
-    _emit(Report(tuple(diagnostics), len(model.sources), model.sources), output_format, False)
+    _emit(Report(tuple(diagnostics), len(model.sources), model.sources), output_format, False, _Output(None, "auto"))
     if timing:
         click.echo(f"msgarch drift: {label}: read in {read_seconds:.3f} s, compared in "
                    f"{total - read_seconds:.3f} s ({total:.3f} s in all)", err=True)
