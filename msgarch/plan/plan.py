@@ -38,6 +38,16 @@ BROADCAST_MODEL = ("; on a broker without competing consumers ({broadcast}) ever
                    "instances never lower")
 QUEUE_ASSUMPTIONS = (f"{ASSUMPTIONS} times; the flows into a component peak together; keys "
                      "spread evenly over partitions")
+PER_CONNECTION_MODEL = ("; a `pattern pubsub` flow on a broker whose subscriptions are per "
+                        "connection ({kinds}) reaches every subscribing instance: one M/M/1 per "
+                        "instance at the full rate")
+MIXED_MODEL = ("; where only some flows into a component are partitioned, each keeps its own "
+               "partitions and the others are split over every instance: the busiest "
+               "consumer's M/M/1")
+BROKERLESS_MODEL = ("; a brokerless kind ({kinds}) has no broker nodes: its busiest process "
+                    "(sending a copy per subscriber connection, receiving what reaches it) is "
+                    "compared with the per-process figure, and \"needed\" is instances of that "
+                    "process's component")
 BROADCAST_TRAFFIC = ("; a broker without competing consumers delivers a copy to every "
                      "instance of each consumer component")
 BROKER_MODEL = ("broker traffic = produced + a delivered copy per consumer component "
@@ -89,12 +99,21 @@ def build(model: Model, profile_of: Callable[[str], Any | None]) -> dict:
         if projection.storage is not None:
             runway.append(_broker_runway(projection, "storage"))
 
+    brokerless = list(dict.fromkeys(sorted(facts[name].kind for name in brokerfacts.brokerless_brokers(facts)
+                                           if traffic[name].flows)))
     partitioned = sorted(facts[name].kind for name in brokerfacts.per_partition_brokers(facts))
     broadcasting = sorted(facts[name].kind for name in brokerfacts.broadcast_brokers(facts))
     queue_model = QUEUE_MODEL.format(
         partitioned=", ".join(dict.fromkeys(partitioned)) or "none in this model")
     if broadcasting:
         queue_model += BROADCAST_MODEL.format(broadcast=", ".join(dict.fromkeys(broadcasting)))
+    per_connection = sorted(facts[name].kind for name in brokerfacts.pubsub_broadcast_brokers(facts)
+                            if any(f.via == name and f.pattern == "pubsub" and not f.derived
+                                   for f in model.flows))
+    if per_connection:
+        queue_model += PER_CONNECTION_MODEL.format(kinds=", ".join(dict.fromkeys(per_connection)))
+    if any(load.estimate is not None and load.estimate.mixed for load in loads.values()):
+        queue_model += MIXED_MODEL
     data = {
         "plan": {
             "system": system.name,
@@ -107,7 +126,8 @@ def build(model: Model, profile_of: Callable[[str], Any | None]) -> dict:
             "consumers": queue_model,
             "assumptions": QUEUE_ASSUMPTIONS,
             "load": LOAD_MODEL,
-            "brokers": BROKER_MODEL + (BROADCAST_TRAFFIC if broadcasting else ""),
+            "brokers": BROKER_MODEL + (BROADCAST_TRAFFIC if broadcasting else "")
+            + (BROKERLESS_MODEL.format(kinds=", ".join(brokerless)) if brokerless else ""),
             "growth": GROWTH_MODEL,
         },
         "components": components,
@@ -358,6 +378,9 @@ def _broker_cells(row: dict) -> list[str]:
                 megabytes, storage, util, storage_util, "-",
                 "-" if needed is None else f"{fig.whole(max(needed, row['busiest_process_instances']))} x "
                 f"{row['busiest_process']}"]
+    if row.get("brokerless"):  # no broker nodes, and no rated flow to size a process by
+        return [row["broker"], row["kind"], str(row["year"]), fig.count(row["messages_per_s"]),
+                megabytes, storage, util, storage_util, "-", "-"]
     return [row["broker"], row["kind"], str(row["year"]), fig.count(row["messages_per_s"]),
             megabytes, storage, util, storage_util, fig.whole(row["nodes"]),
             fig.whole(row["nodes_needed"])]
