@@ -368,7 +368,8 @@ def test_figures_match_their_sources():
     jetstream = load_builtin("nats-jetstream")
     assert jetstream.fact("priority").source == "https://docs.nats.io/release-notes/whats_new/whats_new_211"
     assert "1,048,576 bytes" in load_builtin("nats").fact("max-message").note
-    assert "landing page" in load_builtin("ibm-mq").fact("ordering").uncertain
+    # ordering now cites the page that states it (test_ibm_mq_facts_cite_a_page_that_states_them)
+    assert "q026260_" in load_builtin("ibm-mq").fact("ordering").source
 
 
 def test_kombu_routing_facts(write):
@@ -385,3 +386,48 @@ def test_version_keys_are_current():
     assert load_builtin("redis-streams").data["assumed-version"] == "8.6"
     assert "IDMP" in load_builtin("redis-streams").fact("delivery").note
     assert "IDMP" not in load_builtin("redis-streams", "8.2").fact("delivery").note
+
+
+def test_nats_facts_follow_the_current_release_line():
+    """Issue 10 item 1: NATS 2.12 was current; 2.14 and 2.15 are out (2.13 was skipped:
+    nats.docs' 2.14 guide is for users upgrading from 2.12.x). 2.14's additions (fast batch
+    publish, recurring schedules, consumer reset) change no fact msgarch checks; 2.15 limits a
+    stream to 1000 consumers by default (nats.docs, 'Upgrade to NATS 2.15')."""
+    for kind in ("nats", "nats-jetstream"):
+        profile = load_builtin(kind)
+        assert profile.data["assumed-version"] == "2.15"
+        assert "2.13 was skipped" in profile.description
+    pubsub = load_builtin("nats-jetstream").fact("patterns.pubsub")
+    assert "1000 consumers" in pubsub.note and pubsub.source.endswith("/v2.15.0")
+    older = load_builtin("nats-jetstream", "2.14").fact("patterns.pubsub")
+    assert "1000" not in older.note and "no default limit" in older.note
+    assert load_builtin("nats-jetstream").supports("delay") == "yes"
+    assert load_builtin("nats-jetstream", "2.11").supports("delay") == "no"
+
+
+IBM_LANDING = ("https://www.ibm.com/docs/en/ibm-mq/9.4.x", "https://www.ibm.com/products/mq")
+
+
+@pytest.mark.parametrize("path,page", [
+    ("durable-subscriptions", "q004970_"),
+    ("ops.declarative-provisioning", "automatic-configuration-startup"),
+    ("ops.managed-service", "SSCL78"),
+    ("ops.monitoring", "mq-metric-samples"),
+    ("ordering", "q026260_"),
+    ("routing.topic", "wildcard-schemes"),
+    ("patterns.pubsub", "q004970_"),
+    ("replay", "configmsgdup"),
+])
+def test_ibm_mq_facts_cite_a_page_that_states_them(path, page):
+    """Issue 10 item 17: facts cited to the IBM MQ documentation's landing page now cite
+    the page that states them; the rest stay marked uncertain."""
+    fact = load_builtin("ibm-mq").fact(path)
+    assert fact.source not in IBM_LANDING and page in fact.source
+    assert "landing page" not in fact.uncertain
+
+
+def test_ibm_mq_facts_still_on_the_landing_page_say_so():
+    profile = load_builtin("ibm-mq")
+    for path in ("patterns.queue", "patterns.request-reply", "routing.header", "routing.content", "throughput"):
+        fact = profile.fact(path)
+        assert fact.source in IBM_LANDING and fact.uncertain, path
