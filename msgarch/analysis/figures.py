@@ -65,8 +65,14 @@ def count(value: float) -> str:
 
 
 def rate(value: float) -> str:
-    """msg/s as the language writes it: 0.5/s, 1450/s, 20k/s, 1.5M/s."""
-    return f"{count(value)}/s"
+    """msg/s as the language writes it: 1450/s, 20k/s, 1.5M/s; below 1/s in the first of
+    /min, /h, /day where it is at least 1 (0.5/s is 30/min, 0.000116/s is 10/day)."""
+    if value >= 1 or value <= 0 or not math.isfinite(value):
+        return f"{count(value)}/s"
+    for factor, unit in ((60, "min"), (3600, "h")):
+        if value * factor >= 1 - 1e-9:
+            return f"{count(value * factor)}/{unit}"
+    return f"{count(value * 86400)}/day"
 
 
 def percent(value: float) -> str:
@@ -109,6 +115,39 @@ def seconds(value: float) -> str:
     if value < 2 * 86400:
         return f"{number(value / 3600)} h"
     return f"{number(value / 86400)} d"
+
+
+#: duration units, smallest first: (unit, seconds)
+_DURATIONS = (("us", 1e-6), ("ms", 1e-3), ("s", 1.0), ("min", 60.0), ("h", 3600.0), ("d", 86400.0))
+
+
+def seconds_unit(values) -> str:
+    """One unit for durations shown side by side (a message's p99 and mean, one
+    component's waits in a table): the unit `seconds` gives the largest; `ms` when all are 0."""
+    finite = [v for v in values if v is not None and math.isfinite(v) and v > 0]
+    if not finite:
+        return "ms"
+    largest = max(finite)
+    return seconds(largest).split()[-1] if largest >= 1e-9 else "us"
+
+
+def seconds_in(value: float, unit: str) -> str:
+    """A duration in the given unit (from `seconds_unit`): `0 us` beside `0.0902 us`, not
+    `0 ms`; a value too small to show in it reads `<0.001 UNIT`."""
+    if value == 0:
+        return f"0 {unit}"
+    if not math.isfinite(value):
+        return seconds(value)
+    scaled = stable(value / dict(_DURATIONS)[unit])
+    if scaled < 1e-3:
+        return f"<0.001 {unit}"
+    return f"{number(scaled)} {unit}"
+
+
+def seconds_alike(*values: float) -> list[str]:
+    """Several durations in one unit (see `seconds_unit`)."""
+    unit = seconds_unit(values)
+    return [seconds_in(v, unit) for v in values]
 
 
 def size(value: float) -> str:

@@ -116,6 +116,8 @@ def show(value: Any, unit: str = "") -> str:
         if unit == "years":
             return f"{_number(value)} year" + ("" if value == 1 else "s")
         return _number(value)
+    if value == "":
+        return "(none)"
     return str(value)
 
 
