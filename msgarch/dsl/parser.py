@@ -347,7 +347,7 @@ def _open_brace(exc: UnexpectedInput) -> Token | None:
 
 
 def _is_unit(text: str) -> bool:
-    from msgarch.model import units
+    from msgarch.dsl import units
 
     return text in units.SIZE_UNITS or text in units.DURATION_UNITS or text.lstrip("/") in units.RATE_PER
 
