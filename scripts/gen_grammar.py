@@ -1,4 +1,4 @@
-"""Write the setting rules of language v2 into msgarch/grammar/msgarch.lark.
+"""Write the setting rules of language v2 into grammar/msgarch.lark.
 
 The rules between the `// BEGIN GENERATED SETTINGS` and `// END GENERATED SETTINGS`
 markers come from the keyword tables in msgarch/model/settings.py, one rule per keyword
@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 from msgarch.model import settings  # noqa: E402
 
-GRAMMAR = ROOT / "msgarch" / "grammar" / "msgarch.lark"
+GRAMMAR = ROOT / "grammar" / "msgarch.lark"
 BEGIN, END = "// BEGIN GENERATED SETTINGS", "// END GENERATED SETTINGS"
 
 SHAPE_BODY = {

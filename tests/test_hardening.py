@@ -54,7 +54,9 @@ def test_no_grammar_cache_is_read_from_the_shared_temp_dir(tmp_path):
     subprocess.run([sys.executable, "-c", textwrap.dedent("""\
         from importlib import resources
         from lark import Lark
-        grammar = resources.files("msgarch").joinpath("grammar/msgarch.lark").read_text(encoding="utf-8")
+        from msgarch.dsl.parser import grammar_text
+
+        grammar = grammar_text()
         Lark(grammar, parser="lalr", lexer="contextual", keep_all_tokens=True, cache=True)
         """)], check=True, env={**os.environ, "TMPDIR": str(shared), "PYTHONPATH": str(ROOT)})
     planted = list(shared.glob(".lark*"))

@@ -182,7 +182,8 @@ def test_no_figure_is_a_long_run_of_digits(value):
 
 
 @pytest.mark.parametrize("value, text", [
-    (1450, "1450/s"), (0.5, "0.5/s"), (20000, "20k/s"), (1.5e6, "1.5M/s"), (40500, "40.5k/s")])
+    (1450, "1450/s"), (0.5, "30/min"), (20000, "20k/s"), (1.5e6, "1.5M/s"), (40500, "40.5k/s"),
+    (10 / 86400, "10/day"), (1 / 3600, "1/h")])  # below 1/s as the language writes it (issue 14)
 def test_rates(value, text):
     assert fig.rate(value) == text
 

@@ -23,7 +23,7 @@ from msgarch.brokers import FACT_PATHS, Fact, Profile, builtin_ids, load_builtin
 from msgarch.brokers.profiles import human_bytes as _profile_bytes
 from msgarch.brokers.profiles import human_seconds
 from msgarch.model.model import DELIVERY_STRENGTH, Flow, Message, Model
-from msgarch.model.units import format_size
+from msgarch.analysis.figures import written_size as format_size
 
 FITS, CAVEAT, NO = "fits", "caveat", "no"
 LABELS = {FITS: "fits", CAVEAT: "fits with caveat", NO: "does not fit"}

@@ -664,27 +664,7 @@ def _is_builtin_only(profile: Profile) -> bool:
 
 
 # -- one-line summaries (shared by Fact.cite and the renderers) ----------------------------
-def human_bytes(value: float | None) -> str:
-    if value is None:
-        return "no limit"
-    for unit, size in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
-        if value >= size and value % size == 0:
-            return f"{int(value // size)} {unit}"
-    for unit, size in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if value >= size and value % size == 0:
-            return f"{int(value // size)} {unit}"
-    return f"{int(value):,} B"
-
-
-def human_seconds(value: float) -> str:
-    if value < 1e-3:
-        return f"{value * 1e6:g} us"
-    if value < 1:
-        return f"{value * 1e3:g} ms"
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if value >= size and value % size == 0:
-            return f"{int(value // size)} {unit}"
-    return f"{value:g} s"
+from msgarch.analysis.figures import human_bytes, human_seconds  # noqa: E402,F401 - one module writes figures
 
 
 def summarize(path: str, value: Any) -> str:

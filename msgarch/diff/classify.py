@@ -242,6 +242,8 @@ def system_property(name: str, before: Any, after: Any, unit: str) -> list[Reaso
     b, a = show(before, unit), show(after, unit)
     if name == "headroom" and _up(before, after):
         return [Reason(R, f"headroom {b} -> {a}: consumers and brokers may run hotter before a warning")]
+    if name == "name":
+        return [Reason(S, f"name {b} -> {a} (documentation)")]
     return [Reason(S, f"{name} {b} -> {a} (planning parameter)")]
 
 

@@ -32,6 +32,8 @@ def level_text(level: Level) -> str:
 
 
 def _element(change: ElementChange) -> str:
+    if change.category == change.name == "system":
+        return "system"  # the one system block, not "system `system`"
     text = f"{change.category} {code(change.name)}"
     if change.previous_name:
         text += f" (was {code(change.previous_name)})"

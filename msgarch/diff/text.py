@@ -30,6 +30,8 @@ def findings_sentence(diff: ModelDiff) -> str:
 
 
 def element_title(change: ElementChange) -> str:
+    if change.category == change.name == "system":
+        return "system"  # the one system block, not "system system"
     title = f"{change.category} {change.name}"
     if change.previous_name:
         title += f" (was {change.previous_name})"

@@ -56,44 +56,10 @@ def same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _number(value: float) -> str:
-    text = f"{value:.6g}"
-    if "e" in text:
-        text = f"{value:.0f}" if value >= 1 else f"{value:g}"
-    return text
-
-
-_SIZE_UNITS = (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024), ("GB", 1e9), ("MB", 1e6), ("KB", 1e3))
-_DURATION_UNITS = (("d", 86400.0), ("h", 3600.0), ("min", 60.0), ("s", 1.0), ("ms", 1e-3), ("us", 1e-6))
-
-
-def show_size(value: float) -> str:
-    for unit, size in _SIZE_UNITS:
-        if value >= size and math.isclose(value / size, round(value / size), rel_tol=1e-9):
-            return f"{round(value / size)}{unit}"
-    for unit, size in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if value >= size:
-            return f"{_number(value / size)}{unit}"
-    return f"{_number(value)}B"
-
-
-def show_duration(value: float) -> str:
-    for unit, size in _DURATION_UNITS:
-        if value >= size and math.isclose(value / size, round(value / size), rel_tol=1e-9):
-            return f"{round(value / size)}{unit}"
-    for unit, size in _DURATION_UNITS:
-        if value >= size:
-            return f"{_number(value / size)}{unit}"
-    return f"{_number(value * 1e6)}us"
-
-
-def show_rate(value: float) -> str:
-    if value >= 1 or value == 0:
-        return f"{_number(value)}/s"
-    for per, seconds in (("min", 60.0), ("h", 3600.0), ("day", 86400.0)):
-        if value * seconds >= 1:
-            return f"{_number(value * seconds)}/{per}"
-    return f"{_number(value * 86400)}/day"
+from msgarch.analysis.figures import exact_duration as show_duration  # noqa: E402,F401 - one module writes figures
+from msgarch.analysis.figures import exact_number as _number  # noqa: E402
+from msgarch.analysis.figures import exact_rate as show_rate  # noqa: E402
+from msgarch.analysis.figures import exact_size as show_size  # noqa: E402
 
 
 def show(value: Any, unit: str = "") -> str:
@@ -116,6 +82,8 @@ def show(value: Any, unit: str = "") -> str:
         if unit == "years":
             return f"{_number(value)} year" + ("" if value == 1 else "s")
         return _number(value)
+    if value == "":
+        return "(none)"
     return str(value)
 
 

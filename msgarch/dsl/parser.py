@@ -99,9 +99,20 @@ _TERMINAL_WORDS = {
 }
 
 
+def grammar_text() -> str:
+    """The grammar: grammar/msgarch.lark, installed as the package `msgarch.grammar`; run
+    from a source checkout that is not installed (PYTHONPATH), the file beside msgarch/."""
+    try:
+        return resources.files("msgarch.grammar").joinpath("msgarch.lark").read_text(encoding="utf-8")
+    except ModuleNotFoundError:
+        import pathlib
+
+        return (pathlib.Path(__file__).resolve().parents[2] / "grammar" / "msgarch.lark").read_text(encoding="utf-8")
+
+
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
-    grammar = resources.files("msgarch").joinpath("grammar/msgarch.lark").read_text(encoding="utf-8")
+    grammar = grammar_text()
     # The compiled LALR tables are cached in the user's own cache directory (never lark's
     # cache=True, which unpickles from the shared temp directory): see grammar_cache.
     # The callbacks build the syntax tree during parsing: no lark tree is built, which
@@ -336,7 +347,7 @@ def _open_brace(exc: UnexpectedInput) -> Token | None:
 
 
 def _is_unit(text: str) -> bool:
-    from msgarch.model import units
+    from msgarch.dsl import units
 
     return text in units.SIZE_UNITS or text in units.DURATION_UNITS or text.lstrip("/") in units.RATE_PER
 

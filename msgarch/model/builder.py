@@ -9,7 +9,7 @@ from typing import Callable, Iterable
 from msgarch.diagnostics import Diagnostic, Related, Span, input_error
 from msgarch.dsl import ast
 from msgarch.model import settings as vocabulary
-from msgarch.model import units
+from msgarch.dsl import units
 from msgarch.model.model import (
     DELIVERY_GUARANTEES, PATTERNS, PLATFORM_FEATURES, ROUTING_STYLES, Broker, Channel, Component,
     Duplicate, Endpoint, Flow, FlowProps, Kind, Message, Model, OnError, Route, System,

@@ -344,9 +344,41 @@ def _models(data: dict) -> list[str]:
     ]
 
 
-def _component_cells(row: dict) -> list[str]:
+def _component_rows(rows: list[dict]) -> list[list[str]]:
+    """The component table: one duration unit per component (its largest wait's), so
+    mean and p99, and the years down a column, read alike (never `0.0902 us` beside
+    `0 ms`); years that read the same are merged."""
+    units: dict[str, list[float]] = {}
+    for r in rows:
+        if r["stable"]:
+            units.setdefault(r["component"], []).extend((r["wait_mean_s"], r["wait_p99_s"]))
+    unit = {name: fig.seconds_unit(values) for name, values in units.items()}
+    return _merge_years([_component_cells(r, unit.get(r["component"])) for r in rows], name=0, year=1)
+
+
+def _broker_rows(rows: list[dict]) -> list[list[str]]:
+    return _merge_years([_broker_cells(r) for r in rows], name=0, year=2)
+
+
+def _merge_years(rows: list[list[str]], name: int, year: int) -> list[list[str]]:
+    """Consecutive years of one resource that read the same (0% growth) become one row
+    whose year is a range (`0-3`), instead of the same row repeated."""
+    out: list[list[str]] = []
+    first: str | None = None
+    for row in rows:
+        rest = row[:year] + row[year + 1:]
+        if out and out[-1][name] == row[name] and out[-1][:year] + out[-1][year + 1:] == rest:
+            out[-1][year] = f"{first}-{row[year]}"
+            continue
+        first = row[year]
+        out.append(list(row))
+    return out
+
+
+def _component_cells(row: dict, unit: str | None = None) -> list[str]:
     if row["stable"]:
-        mean, p99 = fig.seconds(row["wait_mean_s"]), fig.seconds(row["wait_p99_s"])
+        unit = unit or fig.seconds_unit([row["wait_mean_s"], row["wait_p99_s"]])
+        mean, p99 = fig.seconds_in(row["wait_mean_s"], unit), fig.seconds_in(row["wait_p99_s"], unit)
     else:
         mean, p99 = "unstable", f"backlog +{fig.count(row['backlog_growth_per_s'])}/s"
     needed = fig.whole(row["instances_needed"])
@@ -543,14 +575,14 @@ def render_text(data: dict) -> str:
     out.append(f"Consumer components at peak (today's instances; \"needed\" stays under "
                f"{fig.percent(plan['headroom'])})")
     if data["components"]:
-        out += _table(COMPONENT_HEADER, [_component_cells(r) for r in data["components"]],
+        out += _table(COMPONENT_HEADER, _component_rows(data["components"]),
                       numeric={1, 2, 4, 5, 6, 7, 8})
     else:
         out.append("  none with a known capacity")
     out.append("")
     out.append("Brokers (traffic at peak, storage at the average rate, today's nodes)")
     if data["brokers"]:
-        out += _table(BROKER_HEADER, [_broker_cells(r) for r in data["brokers"]],
+        out += _table(BROKER_HEADER, _broker_rows(data["brokers"]),
                       numeric={2, 3, 4, 5, 6, 7, 8})
     else:
         out.append("  none carries a flow")
@@ -599,13 +631,13 @@ def render_markdown(data: dict) -> str:
     out += ["", "## Consumer components at peak", "",
             f"Today's instances; *needed* keeps utilisation under {fig.percent(plan['headroom'])}.", ""]
     if data["components"]:
-        out += _md_table(COMPONENT_HEADER, [_component_cells(r) for r in data["components"]],
+        out += _md_table(COMPONENT_HEADER, _component_rows(data["components"]),
                          numeric={1, 2, 4, 5, 6, 7, 8})
     else:
         out.append("None with a known capacity.")
     out += ["", "## Brokers", "", "Traffic at peak, storage at the average rate, today's nodes.", ""]
     if data["brokers"]:
-        out += _md_table(BROKER_HEADER, [_broker_cells(r) for r in data["brokers"]],
+        out += _md_table(BROKER_HEADER, _broker_rows(data["brokers"]),
                          numeric={2, 3, 4, 5, 6, 7, 8})
     else:
         out.append("None carries a flow.")

@@ -106,69 +106,9 @@ def short_id(text: str) -> str:
     return f"{text[:184]}_z{hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
 
 
-def significant(value: float, digits: int = 3) -> str:
-    """`value` to ``digits`` significant figures, without exponent or trailing zeros."""
-    if value == 0 or not math.isfinite(value):
-        return "0" if value == 0 else str(value)
-    decimals = max(0, digits - 1 - math.floor(math.log10(abs(value))))
-    text = f"{round(value, decimals):.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def quantity(value: float) -> str:
-    """1500 -> `1.5k`, 2500000 -> `2.5M`, 12 -> `12`, 0.25 -> `0.25`."""
-    for factor, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
-        rounded = float(significant(value / factor))
-        if abs(rounded) >= 1:
-            return significant(value / factor) + suffix
-    return significant(value)
-
-
-@lru_cache(maxsize=4096)
-def rate(per_second: float | None) -> str:
-    """A rate in the first unit (s, min, h, day) where it is at least 1 and a round
-    number (as rates are usually written: `120/s`, `250k/min`, `30/h`, `5k/day`), else
-    in the first unit where it is at least 1 (`1.23k/s`)."""
-    if per_second is None:
-        return "?"
-    if per_second <= 0:
-        return f"{significant(per_second)}/s"
-    units = ((1, "s"), (60, "min"), (3600, "h"), (86400, "day"))
-    candidates = [(per_second * factor, unit) for factor, unit in units
-                  if per_second * factor >= 1 - 1e-9]
-    for value, unit in candidates:
-        if abs(float(f"{value:.3g}") - value) <= 1e-6 * value:
-            return f"{quantity(value)}/{unit}"
-    value, unit = candidates[0] if candidates else (per_second * 86400, "day")
-    return f"{quantity(value)}/{unit}"
-
-
-def count(number: int) -> str:
-    """An instance count: exact below 10,000, then `250k`."""
-    return str(number) if number < 10_000 else quantity(number)
-
-
-def percent(fraction: float | None) -> str:
-    if fraction is None:
-        return "?"
-    if not math.isfinite(fraction):
-        return "unbounded"
-    return f"{fraction * 100:.0f}%"
-
-
-def size(num_bytes: float | None) -> str:
-    if num_bytes is None:
-        return "?"
-    for factor, unit in ((1e9, "GB"), (1e6, "MB"), (1e3, "KB")):
-        if num_bytes >= factor:
-            return f"{significant(num_bytes / factor)} {unit}"
-    return f"{significant(num_bytes)} B"
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "?"
-    for factor, unit in ((86400, "d"), (3600, "h"), (60, "min"), (1, "s"), (1e-3, "ms")):
-        if seconds >= factor:
-            return f"{significant(seconds / factor)} {unit}"
-    return f"{significant(seconds * 1e6)} us"
+from msgarch.analysis.figures import diagram_count as count  # noqa: E402,F401 - one module writes figures
+from msgarch.analysis.figures import diagram_duration as duration  # noqa: E402,F401
+from msgarch.analysis.figures import diagram_percent as percent  # noqa: E402,F401
+from msgarch.analysis.figures import diagram_size as size  # noqa: E402,F401
+from msgarch.analysis.figures import quantity, significant  # noqa: E402,F401
+from msgarch.analysis.figures import written_rate_round as rate  # noqa: E402,F401

@@ -392,8 +392,8 @@ class ConsumerHeadroom(Rule):
             estimate = load.estimate
             if estimate is None or not estimate.stable or not beyond(fig.stable(estimate.utilisation), headroom):
                 continue
-            waits = (f"p99 wait {fig.seconds(estimate.wait_p99_s)}, mean "
-                     f"{fig.seconds(estimate.wait_mean_s)}")
+            p99, mean = fig.seconds_alike(estimate.wait_p99_s, estimate.wait_mean_s)
+            waits = f"p99 wait {p99}, mean {mean}"
             what, action = remedy(load, estimate, overloaded=False)
             yield Finding(
                 ctx.model.components[name],

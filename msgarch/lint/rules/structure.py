@@ -7,7 +7,8 @@ from typing import Iterator
 from msgarch.diagnostics import Related, Severity
 from msgarch.lint.rule import Finding, LintContext, Rule
 from msgarch.model.model import Flow
-from msgarch.model.units import format_rate, format_size
+from msgarch.analysis.figures import written_rate as format_rate
+from msgarch.analysis.figures import written_size as format_size
 
 
 def _closest(name: str, candidates) -> str:
