@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from msgarch.diagnostics import Diagnostic, InputError, Span
 from msgarch.dsl import ast
@@ -236,7 +236,11 @@ class Project:
         try:
             config = self.config_for(root)
         except InputError as error:
-            result = RootResult(root, Config(), None, error.diagnostics, dict(error.sources))
+            # shown where it is (the .toml) and on the file being edited, which no rule checked
+            here = tuple(replace(d, message=f"{d.span.path if d.span else 'the configuration'}: {d.message}; "
+                                 "this file was not linted", span=Span.point(root), related=())
+                         for d in error.diagnostics)
+            result = RootResult(root, Config(), None, tuple(error.diagnostics) + here, dict(error.sources))
             self.results[root] = result
             return result
         from msgarch.lint.runner import lint_model
