@@ -60,3 +60,22 @@ def test_utf16_columns():
     assert lines.to_lsp(1, 32).character == 32
     assert lines.from_lsp(lines.to_lsp(1, 32)) == (1, 32)
     assert Lines("abc").to_lsp(1, 3).character == 2
+
+
+def test_names_come_only_from_files_the_loader_reads(tmp_path):
+    from msgarch.lsp import features
+
+    (tmp_path / "outside.msgarch").write_text("component secret_service\n", encoding="utf-8")
+    inner = tmp_path / "project"
+    inner.mkdir()
+    (inner / "part.msgarch").write_text("component billing\n", encoding="utf-8")
+    main = inner / "main.msgarch"
+    text = 'use "part.msgarch"\nuse "../outside.msgarch"\nmessage M\nflow '
+    main.write_text(text, encoding="utf-8")
+    project = Project([str(inner)])
+    project.open(str(main), text)
+    labels = [item.label for item in features.completion(project, str(main), 4, 6)]
+    assert labels == ["billing"]
+    project.change(str(main), text + "billing -> billing : M\n")
+    (result,) = project.lint(str(main))
+    assert any(d.code == "E002" and "leaves the directory" in d.message for d in result.diagnostics)
