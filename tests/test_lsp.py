@@ -348,3 +348,53 @@ def test_lsp_command_without_pygls_says_how_to_install(tmp_path):
     done = subprocess.run([sys.executable, "-m", "msgarch", "lsp"], capture_output=True, text=True,
                           env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"}, timeout=60, stdin=subprocess.DEVNULL)
     assert done.returncode == 2 and "pip install 'msgarch[lsp]'" in done.stderr
+
+
+V2 = """\
+broker bus : rabbitmq
+channel orders on bus : queue { durable }
+component shop
+component billing {
+  instances 2
+  capacity 100/s
+  consumes Order from orders {
+    prefetch 10
+    rate 20/s
+  }
+}
+publish shop -> orders : Order
+message Order { size 1KB }
+"""
+
+
+@pytest.mark.asyncio
+async def test_hover_on_consume_and_channel_settings_cites_the_profile(client, tmp_path):
+    path = tmp_path / "v2.msgarch"
+    path.write_text(V2, encoding="utf-8")
+    await open_doc(client, path)
+    await diagnostics(client, path)
+    document = types.TextDocumentIdentifier(uri=uri(path))
+    prefetch = await client.text_document_hover_async(types.HoverParams(
+        text_document=document, position=position(V2, "prefetch", 2)))
+    text = prefetch.contents.value
+    assert "**prefetch** in the rabbitmq profile" in text and "basic.qos prefetch_count" in text
+    assert "source: [https://www.rabbitmq.com/docs/confirms" in text
+    durable = await client.text_document_hover_async(types.HoverParams(
+        text_document=document, position=position(V2, "durable", 2)))
+    assert "**durable** in the rabbitmq profile" in durable.contents.value
+    rate = await client.text_document_hover_async(types.HoverParams(
+        text_document=document, position=position(V2, "rate 20", 1)))
+    assert "throughput" in rate.contents.value and "rabbitmq" in rate.contents.value
+    found = await client.text_document_definition_async(types.DefinitionParams(
+        text_document=document, position=position(V2, "from orders", 6)))
+    assert [loc.range.start.line for loc in found] == [1]
+
+
+@pytest.mark.asyncio
+async def test_a_broken_configuration_is_reported_on_the_file(client, project):
+    main = project / "main.msgarch"
+    (project / ".msgarch.toml").write_text('selct = ["B"]\n', encoding="utf-8")
+    await open_doc(client, main)
+    items = await diagnostics(client, main, lambda xs: len(xs) > 0)
+    assert [(d.code, d.range.start.line) for d in items] == [("E004", 0)]
+    assert "unknown configuration key 'selct'" in items[0].message and ".msgarch.toml" in items[0].message

@@ -354,16 +354,8 @@ def _scope_files(project: Project, path: str) -> list[ast.File]:
     hide the names declared in the includes)."""
     path = normalise(path)
     files: list[str] = [path]
-    seen: set[str] = set()
     for root in project.roots_of(path):
-        stack = [root]
-        while stack:
-            current = stack.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            files.append(current)
-            stack.extend(t for t in reversed(project.uses(current)) if t not in seen)
+        files.extend(project.includes(root))
     files = list(dict.fromkeys(files))
     trees = [project.syntax_tree(f) for f in files]
     return [t for t in trees if t is not None]

@@ -12,11 +12,12 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from msgarch.diagnostics import Diagnostic, InputError, Span
 from msgarch.dsl import ast
 from msgarch.dsl.parser import DECLARATION_KEYWORDS, parse
+from msgarch.fsread import inside, leaves
 from msgarch.lint.config import Config, load_config
 from msgarch.model.loader import load_model, read_file
 from msgarch.model.model import Model
@@ -166,7 +167,9 @@ class Project:
                     found.extend(os.path.join(directory, n) for n in sorted(names) if n.endswith(".msgarch"))
                     if len(found) >= MAX_SCANNED:
                         break
-            self._disk = sorted(normalise(p) for p in found[:MAX_SCANNED])
+            # a link leading out of the workspace is not read (as `msgarch lint DIR` reads none)
+            self._disk = sorted(normalise(p) for p in found[:MAX_SCANNED]
+                                if not any(os.path.islink(p) and leaves(p, folder) for folder in self.folders))
         return self._disk
 
     def rescan(self) -> None:
@@ -193,6 +196,22 @@ class Project:
         targets = tuple(normalise(posixpath.join(base, m.group(1))) for m in _USE.finditer(text) if m.group(1))
         self._uses[path] = (key, targets)
         return targets
+
+    def includes(self, root: str) -> list[str]:
+        """``root`` and the files its `use` lines lead to, transitively, that the loader
+        would read: inside the root's directory, symbolic links included."""
+        root = normalise(root)
+        base = os.path.dirname(root)
+        order: list[str] = []
+        stack = [root]
+        while stack:
+            current = stack.pop()
+            if current in order:
+                continue
+            order.append(current)
+            stack.extend(t for t in reversed(self.uses(current))
+                         if t not in order and inside(os.path.realpath(t), os.path.realpath(base)))
+        return order
 
     def includers(self) -> dict[str, set[str]]:
         """file -> the known files that include it directly."""
@@ -236,7 +255,11 @@ class Project:
         try:
             config = self.config_for(root)
         except InputError as error:
-            result = RootResult(root, Config(), None, error.diagnostics, dict(error.sources))
+            # shown where it is (the .toml) and on the file being edited, which no rule checked
+            here = tuple(replace(d, message=f"{d.span.path if d.span else 'the configuration'}: {d.message}; "
+                                 "this file was not linted", span=Span.point(root), related=())
+                         for d in error.diagnostics)
+            result = RootResult(root, Config(), None, tuple(error.diagnostics) + here, dict(error.sources))
             self.results[root] = result
             return result
         from msgarch.lint.runner import lint_model
