@@ -451,7 +451,7 @@ class Importer:
         if existing is None:
             self.messages[name] = _Message(name, settings, [where] + notes)
         else:
-            existing.sources.append(where)
+            existing.sources.append("also from " + where)
         return [name]
 
     def _make_channel(self, broker: _Broker, key: str, address: str | None, bindings: dict, loc: Located,
