@@ -505,3 +505,21 @@ def test_odd_topic_files_never_crash(run, tmp_path):
             linted = run("lint", model)
             assert linted.exit_code in (0, 1), linted.output
             assert run("drift", model, "--against", path).exit_code in (0, 1, 2)
+
+
+def test_the_drift_example_in_docs_interop_is_real(run, tmp_path, monkeypatch):
+    import re
+
+    doc = (ROOT / "docs" / "interop.md").read_text(encoding="utf-8")
+    model = re.search(r"<!-- drift-model: shop.msgarch -->\n```msgarch\n(.*?)```", doc, re.S)[1]
+    shown = re.search(r"<!-- drift: shop.msgarch running.json -->\n```text\n(.*?)```", doc, re.S)[1]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shop.msgarch").write_text(model, encoding="utf-8")
+    assert run("export", "rabbitmq", "shop.msgarch", "-o", "defs.json").exit_code == 0
+    data = json.loads((tmp_path / "defs.json").read_text())
+    data["queues"][0]["arguments"]["x-max-length"] = 5000
+    data["bindings"] = []
+    (tmp_path / "running.json").write_text(json.dumps(data))
+    result = run("drift", "shop.msgarch", "--against", "running.json")
+    assert result.exit_code == 1
+    assert result.stdout == shown
