@@ -161,6 +161,8 @@ def test_transport_profiles_pass_the_profile_schema():
             data = json.load(handle)
         validate_profile_data(data, kind)
         assert all(url.startswith("https://") for url in data["sources"].values())
+        shown = _run("broker", kind)
+        assert shown.returncode == 0 and shown.stdout.startswith(f"{kind}: ")
 
 
 def test_social_media_documents_merge_into_one_model(tmp_path):

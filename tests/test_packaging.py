@@ -17,4 +17,5 @@ def test_wheel_ships_grammar_and_profiles(tmp_path):
     assert "msgarch/grammar/msgarch.lark" in names
     assert "msgarch/brokers/profile.schema.json" in names
     assert len([n for n in names if n.startswith("msgarch/brokers/profiles/") and n.endswith(".json")]) == 25
+    assert {"msgarch/brokers/transports/websocket.json", "msgarch/brokers/transports/http-stream.json"} <= names
     assert any(n.endswith("entry_points.txt") for n in names)
