@@ -443,3 +443,83 @@ def test_a_hostile_policy_pattern_is_not_run(run, tmp_path):
     assert time.perf_counter() - started < 5
     assert result.exit_code == 0 and "not evaluated: policy slow" in result.stdout
     assert "max-length" not in result.stdout
+
+
+def test_odd_definitions_never_crash(run, tmp_path):
+    """Every field of a real export replaced by values of other types, and deep nesting: exit 0 or 2,
+    never a traceback (exit 3)."""
+    import random
+
+    original = json.loads((DATA / "sda-definitions.json").read_text())
+    odd_values = [None, 1, -1, 1.5, True, "", "x", [], {}, [1], {"a": 1}, "(a+)+$"]
+    rng = random.Random(11)
+    path = tmp_path / "odd.json"
+    for _ in range(60):
+        data = json.loads(json.dumps(original))
+        for _ in range(3):
+            key = rng.choice(["queues", "exchanges", "bindings", "policies", "vhosts"])
+            if data.get(key):
+                item = rng.choice(data[key])
+                field = rng.choice(sorted(item) or ["name"])
+                item[field] = rng.choice(odd_values)
+                if isinstance(item.get("arguments"), dict):
+                    item["arguments"][rng.choice(["x-queue-type", "x-max-age", "x-message-ttl", "x-dead-letter-exchange",
+                                                  "alternate-exchange", "x-max-length-bytes"])] = rng.choice(odd_values)
+        path.write_text(json.dumps(data))
+        result = run("import", "rabbitmq", path, "--vhost", "sda")
+        assert result.exit_code in (0, 2), result.output
+        if result.exit_code == 0:
+            model = tmp_path / "odd.msgarch"
+            model.write_text(result.stdout)
+            linted = run("lint", model)
+            assert linted.exit_code in (0, 1), linted.output  # what import writes always parses
+            assert run("drift", model, "--against", path, "--vhost", "sda").exit_code in (0, 1, 2)
+    path.write_text("[" * 100000 + "]" * 100000)
+    assert run("import", "rabbitmq", path).exit_code == 2
+    deep = tmp_path / "deep.yaml"
+    deep.write_text("a: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert run("import", "kafka", deep).exit_code in (0, 2)
+
+
+def test_odd_topic_files_never_crash(run, tmp_path):
+    import random
+
+    documents = [yaml.safe_load((DATA / "strimzi-kafka-topic.yaml").read_text()),
+                 yaml.safe_load((DATA / "kafka-gitops-state.yaml").read_text())]
+    odd_values = [None, 1, -1, 1.5, True, "", "x y", [], {}, [1], {"a": 1}, "-1", "compact,delete"]
+    rng = random.Random(7)
+    path = tmp_path / "odd.yaml"
+    for _ in range(60):
+        document = json.loads(json.dumps(rng.choice(documents)))
+        target = document.get("spec") if "spec" in document else rng.choice(list(document["topics"].values()))
+        for _ in range(2):
+            where = target.get("config") if isinstance(target.get("config"), dict) and rng.random() < 0.5 else target
+            where[rng.choice(sorted(where) + ["retention.ms", "cleanup.policy", "max.message.bytes"])] = \
+                rng.choice(odd_values)
+        path.write_text(yaml.safe_dump(document))
+        result = run("import", "kafka", path)
+        assert result.exit_code in (0, 2), result.output
+        if result.exit_code == 0:
+            model = tmp_path / "odd.msgarch"
+            model.write_text(result.stdout)
+            linted = run("lint", model)
+            assert linted.exit_code in (0, 1), linted.output
+            assert run("drift", model, "--against", path).exit_code in (0, 1, 2)
+
+
+def test_the_drift_example_in_docs_interop_is_real(run, tmp_path, monkeypatch):
+    import re
+
+    doc = (ROOT / "docs" / "interop.md").read_text(encoding="utf-8")
+    model = re.search(r"<!-- drift-model: shop.msgarch -->\n```msgarch\n(.*?)```", doc, re.S)[1]
+    shown = re.search(r"<!-- drift: shop.msgarch running.json -->\n```text\n(.*?)```", doc, re.S)[1]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "shop.msgarch").write_text(model, encoding="utf-8")
+    assert run("export", "rabbitmq", "shop.msgarch", "-o", "defs.json").exit_code == 0
+    data = json.loads((tmp_path / "defs.json").read_text())
+    data["queues"][0]["arguments"]["x-max-length"] = 5000
+    data["bindings"] = []
+    (tmp_path / "running.json").write_text(json.dumps(data))
+    result = run("drift", "shop.msgarch", "--against", "running.json")
+    assert result.exit_code == 1
+    assert result.stdout == shown

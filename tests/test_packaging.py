@@ -29,6 +29,7 @@ def test_wheel_ships_grammar_and_profiles(wheel):
     assert not any(n.startswith("grammar/") for n in names)  # mapped into the package, not a top-level one
     assert "msgarch/brokers/profile.schema.json" in names
     assert len([n for n in names if n.startswith("msgarch/brokers/profiles/") and n.endswith(".json")]) == 25
+    assert {"msgarch/brokers/transports/websocket.json", "msgarch/brokers/transports/http-stream.json"} <= names
     assert any(n.endswith("entry_points.txt") for n in names)
     assert (ROOT / "grammar" / "msgarch.lark").is_file() and not (ROOT / "msgarch" / "grammar").exists()
 

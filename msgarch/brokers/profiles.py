@@ -14,6 +14,10 @@ from msgarch.diagnostics import Diagnostic, Span, input_error
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 BUILTIN_DIR = os.path.join(_PACKAGE_DIR, "profiles")
+#: Profiles of transports that are not brokers (WebSocket, HTTP streaming), for models imported
+#: from AsyncAPI: usable as broker kinds, but not among the built-in brokers that `msgarch
+#: brokers`, `recommend` and the fit analysis compare.
+TRANSPORT_DIR = os.path.join(_PACKAGE_DIR, "transports")
 SCHEMA_PATH = os.path.join(_PACKAGE_DIR, "profile.schema.json")
 USER_PROFILE_SUFFIXES = (".json", ".yaml", ".yml")
 
@@ -424,9 +428,16 @@ def builtin_ids() -> tuple[str, ...]:
     return tuple(sorted(name[:-5] for name in os.listdir(BUILTIN_DIR) if name.endswith(".json")))
 
 
+@functools.lru_cache(maxsize=1)
+def transport_ids() -> tuple[str, ...]:
+    """Kinds for transports that are not brokers (websocket, http-stream)."""
+    return tuple(sorted(name[:-5] for name in os.listdir(TRANSPORT_DIR) if name.endswith(".json")))
+
+
 @functools.lru_cache(maxsize=None)
 def _builtin_base(kind: str) -> Profile:
-    path = os.path.join(BUILTIN_DIR, kind + ".json")
+    folder = TRANSPORT_DIR if kind in transport_ids() and kind not in builtin_ids() else BUILTIN_DIR
+    path = os.path.join(folder, kind + ".json")
     with open(path, encoding="utf-8") as handle:
         data = json.load(handle)
     return Profile(data["id"], data["name"], data["description"], data["model"], data, None, (path,))
@@ -637,13 +648,14 @@ def _resolve(broker: Any, profile_dirs: tuple[str, ...]) -> Profile:
     user_files = _user_profile_index(profile_dirs) if profile_dirs else {}
     profile: Profile | None = None
     if kind != "custom":
-        builtin = load_builtin(kind) if kind in builtin_ids() else None
+        builtin = load_builtin(kind) if kind in builtin_ids() else (
+            _builtin_base(kind) if kind in transport_ids() else None)
         if kind in user_files:
             profile = load_profile_file(user_files[kind], base=builtin)
         elif builtin is not None:
             profile = builtin
         else:
-            known = sorted(set(builtin_ids()) | set(user_files))
+            known = sorted(set(builtin_ids()) | set(transport_ids()) | set(user_files))
             import difflib  # only on the error path: keeps start-up light
             close = difflib.get_close_matches(kind, known, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -660,7 +672,7 @@ def _resolve(broker: Any, profile_dirs: tuple[str, ...]) -> Profile:
 
 
 def _is_builtin_only(profile: Profile) -> bool:
-    return all(os.path.dirname(path) == BUILTIN_DIR for path in profile.origin)
+    return all(os.path.dirname(path) in (BUILTIN_DIR, TRANSPORT_DIR) for path in profile.origin)
 
 
 # -- one-line summaries (shared by Fact.cite and the renderers) ----------------------------

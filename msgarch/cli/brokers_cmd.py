@@ -29,8 +29,14 @@ def broker(kind, version, output_format):
     """One built-in profile (KIND such as rabbitmq-quorum), every figure with its source."""
     import difflib
 
+    from msgarch.brokers.profiles import _builtin_base, transport_ids
+
+    if kind in transport_ids() and kind not in builtin_ids():
+        # a transport that is not a broker (websocket, http-stream): shown, never compared
+        click.echo(render_profile(_builtin_base(kind), fmt=output_format), nl=False)
+        return
     if kind not in builtin_ids():
-        close = difflib.get_close_matches(kind, builtin_ids(), n=1)
+        close = difflib.get_close_matches(kind, builtin_ids() + transport_ids(), n=1)
         raise click.UsageError(f"no built-in broker '{kind}'" + (f" (did you mean '{close[0]}'?)" if close else "")
                                + "; `msgarch brokers` lists them")
     from msgarch.brokers import ProfileError

@@ -74,7 +74,7 @@ def emit(output: str, text: str, inputs, command: str) -> None:
                    "under it, else the folder holding all of them).")
 @click.option("--timing", is_flag=True, help="Print how long the import took to stderr.")
 def import_asyncapi(paths, output, root, timing):
-    """Model FILE... (AsyncAPI 2.x or 3.x documents, YAML or JSON, one per application) as one .msgarch file.
+    """One .msgarch model from AsyncAPI 2.x or 3.x documents (YAML or JSON), one per application.
 
     Servers become brokers, channels on a server become channels (one per address and
     server, whichever document names it), send/receive operations become publishes and

@@ -26,6 +26,7 @@ PROTOCOLS = {
     "sqs": "sqs", "sqs-fifo": "sqs", "celery-sqs": "sqs", "sns": "sns",
     "jms": "jms", "activemq": "jms", "artemis": "jms", "ibm-mq": "ibmmq", "pulsar": "pulsar",
     "redis-pubsub": "redis", "redis-streams": "redis", "redis-list": "redis", "celery-redis": "redis",
+    "websocket": "ws", "http-stream": "https",
     "zeromq": "zmq", "postgres": "postgres", "tibco-rv": "tibco-rv", "tibco-rvcm": "tibco-rv",
 }
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)(us|ms|s|min|h|d)$")

@@ -40,11 +40,22 @@ KINDS = {
     "jms": "jms", "ibmmq": "ibm-mq",
     "pulsar": "pulsar",
     "redis": "redis-pubsub",
+    # transports that are not brokers: small profiles in msgarch/brokers/transports/
+    "ws": "websocket", "wss": "websocket",
+    "http": "http-stream", "https": "http-stream", "mercure": "http-stream", "sse": "http-stream",
+}
+#: what the kinds of transports that are not brokers say about themselves in the model
+TRANSPORT_NOTE = {
+    "websocket": "kind websocket: not a broker; a small profile of RFC 6455 (no acknowledgement, nothing stored) "
+                 "so that lint can judge what travels over it",
+    "http-stream": "kind http-stream: not a broker; a small profile of HTTP streaming (Server-Sent Events, chunked "
+                   "responses, Mercure hubs): one direction, no acknowledgement; an http(s) server is read as streaming",
 }
 #: the channel type a kind's channels get when no binding says otherwise
 DEFAULT_TYPE = {
     "rabbitmq": "queue", "kafka": "topic", "mqtt": "topic", "nats": "subject", "sqs": "queue",
     "sns": "topic", "jms": "queue", "ibm-mq": "queue", "pulsar": "topic", "redis-pubsub": "channel",
+    "websocket": "channel", "http-stream": "stream",
 }
 #: how a channel address parameter `{id}` is written in the kind's wildcard syntax
 WILDCARD = {"mqtt": "+", "nats": "*", "rabbitmq": "*"}
@@ -186,6 +197,8 @@ class Importer:
                 settings, notes = self._ext_settings(loc.file, pointer_join(loc.pointer, "x-msgarch"), ext)
                 broker.settings = settings
                 broker.comment = notes
+                if kind in TRANSPORT_NOTE:
+                    broker.comment.append(TRANSPORT_NOTE[str(kind)])
                 if kind is None:
                     broker.comment.append(
                         f"server {key} ({protocol or 'no protocol'} {host}{path}): msgarch has no profile for "
@@ -438,7 +451,7 @@ class Importer:
         if existing is None:
             self.messages[name] = _Message(name, settings, [where] + notes)
         else:
-            existing.sources.append(where)
+            existing.sources.append("also from " + where)
         return [name]
 
     def _make_channel(self, broker: _Broker, key: str, address: str | None, bindings: dict, loc: Located,

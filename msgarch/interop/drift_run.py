@@ -80,11 +80,14 @@ def fetch_definitions(url: str, vhost: str) -> dict:
         raise DriftSourceError(f"{shown}: the answer is larger than 64 MiB")
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise DriftSourceError(f"{shown}: the answer is not JSON (is this the management API port?)") from None
-    if not isinstance(data, dict):
-        raise DriftSourceError(f"{shown}: the answer is not a definitions object")
-    return data
+    from msgarch.interop.rabbitmq import DefinitionsError, check_definitions
+
+    try:
+        return check_definitions(data, shown)
+    except DefinitionsError as exc:
+        raise DriftSourceError(str(exc).replace(f"{shown}:1:1:", f"{shown}:", 1)) from None
 
 
 def _reason(exc) -> str:

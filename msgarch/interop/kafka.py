@@ -154,6 +154,8 @@ def read_topics(text: str, where: str) -> list[Topic]:
         mark = getattr(exc, "problem_mark", None)
         at = f"{mark.line + 1}:{mark.column + 1}" if mark is not None else "1:1"
         raise TopicsError(f"{where}:{at}: not YAML: {getattr(exc, 'problem', None) or exc}") from None
+    except RecursionError:
+        raise TopicsError(f"{where}:1:1: nested too deeply to be a topic file") from None
     topics: list[Topic] = []
     for index, document in enumerate(documents):
         if document is None:

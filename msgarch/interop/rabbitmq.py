@@ -275,12 +275,41 @@ def parse_definitions(text: str, where: str) -> dict:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DefinitionsError(f"{where}:{exc.lineno}:{exc.colno}: not JSON: {exc.msg}") from None
+    except RecursionError:
+        raise DefinitionsError(f"{where}:1:1: nested too deeply to be a definitions document") from None
+    return check_definitions(data, where)
+
+
+#: field -> the JSON types it may have, per list of a definitions document
+_FIELDS = {
+    "exchanges": {"name": str, "vhost": str, "type": str, "durable": bool, "auto_delete": bool, "internal": bool,
+                  "arguments": dict},
+    "queues": {"name": str, "vhost": str, "durable": bool, "auto_delete": bool, "arguments": dict},
+    "bindings": {"source": str, "vhost": str, "destination": str, "destination_type": str, "routing_key": str,
+                 "arguments": dict},
+    "policies": {"name": str, "vhost": str, "pattern": str, "apply-to": str, "definition": dict,
+                 "priority": (int, float)},
+    "vhosts": {"name": str},
+}
+
+
+def check_definitions(data: Any, where: str) -> dict:
+    """The document, when every list and field has the shape RabbitMQ writes; else DefinitionsError."""
     if not isinstance(data, dict):
         raise DefinitionsError(f"{where}:1:1: a definitions document is a JSON object")
-    for key in ("exchanges", "queues", "bindings", "policies", "vhosts"):
+    for key, fields in _FIELDS.items():
         value = data.get(key, [])
+        if value is None:
+            data[key] = []
+            continue
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
             raise DefinitionsError(f"{where}:1:1: '{key}' must be a list of objects")
+        for index, item in enumerate(value):
+            for name, kind in fields.items():
+                if item.get(name) is not None and (not isinstance(item[name], kind) or
+                                                   (kind is not bool and isinstance(item[name], bool))):
+                    raise DefinitionsError(f"{where}:1:1: {key}[{index}].{name} has the wrong type "
+                                           f"({type(item[name]).__name__})")
     return data
 
 

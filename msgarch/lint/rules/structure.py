@@ -44,6 +44,7 @@ class UnknownReference(Rule):
 
     def check(self, ctx: LintContext) -> Iterator[Finding]:
         from msgarch.brokers import builtin_ids, user_profile_ids
+        from msgarch.brokers.profiles import transport_ids
 
         model = ctx.model
         for endpoint in (*model.publishes, *model.consumes):
@@ -81,7 +82,7 @@ class UnknownReference(Rule):
         except ProfileError as error:
             ctx.profile_errors.append(error.to_diagnostic())
             user_ids = set()
-        known = set(builtin_ids()) | user_ids | {"custom"}
+        known = set(builtin_ids()) | set(transport_ids()) | user_ids | {"custom"}
         for broker in model.brokers.values():
             if broker.kind not in known:
                 yield Finding(broker, f"broker kind '{broker.kind}' is not a built-in profile"
