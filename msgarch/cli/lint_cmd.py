@@ -68,8 +68,20 @@ def check(paths, output_format, config_path, verbose):
     sys.exit(exit_code(list(report.diagnostics), "error"))
 
 
+def _explain(ctx, param, value):
+    """`--explain CODE`: the rule's page, as `msgarch rule CODE` prints it; no PATHS needed."""
+    if value is None or ctx.resilient_parsing:
+        return
+    from msgarch.cli.rules_cmd import explain
+
+    explain(value)
+    ctx.exit(0)
+
+
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
+@click.option("--explain", metavar="CODE", callback=_explain, expose_value=False, is_eager=True,
+              help="Print the full documentation of rule CODE (as `msgarch rule CODE` does) and exit.")
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text",
               show_default=True, help="Output format.")
 @click.option("--select", multiple=True, help="Rules to run: codes, prefixes (B, B2) or names; comma-separated.")

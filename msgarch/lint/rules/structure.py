@@ -107,7 +107,7 @@ class DuplicateName(Rule):
 
     Passes:
 
-        component orders { instances 2 }
+        component orders        { instances 2 }
         component order-history { instances 4 }
     """
 
