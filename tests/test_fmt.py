@@ -437,6 +437,7 @@ def test_a_file_with_a_syntax_error_is_never_rewritten(run, write):
     assert "Traceback" not in result.output
     assert broken.read_bytes() == before
     assert messy.read_text(encoding="utf-8") == TIDY  # the others are still formatted
+    assert "1 file reformatted, 0 files left unchanged, 1 file not formatted (see above)" in result.output
     assert run("fmt", "-", input="flow ->\n").exit_code == 2
 
 

@@ -75,7 +75,7 @@ def _plural(count: int, word: str) -> str:
 @click.option("--diff", "show_diff", is_flag=True,
               help="Write nothing; print a unified diff of the changes and exit 1 if any.")
 def fmt(paths, check, show_diff):
-    """Rewrite PATHS in the canonical layout, every comment kept (docs/fmt.md).
+    """Rewrite PATHS in the canonical layout, comments kept (docs/fmt.md).
 
     PATHS are .msgarch files, directories (every .msgarch below) or - (stdin, written to
     stdout). A file that does not parse is never rewritten. Exit codes: 0 formatted (or,
@@ -96,7 +96,7 @@ def fmt(paths, check, show_diff):
     if not files and not problems:
         _report(InputError([input_error("E001", "no .msgarch files found in the paths given", None)]))
         sys.exit(2)
-    changed = unchanged = 0
+    changed = unchanged = failed = 0
     broken = False
     for path in files:
         try:
@@ -105,11 +105,13 @@ def fmt(paths, check, show_diff):
         except InputError as error:
             _report(error)
             unusable = True
+            failed += 1
             continue
         except FormatError as error:
             click.echo(f"msgarch fmt: cannot format '{path}' safely: {error}. This is a bug in msgarch; "
                        "the file is left as it was.", err=True)
             broken = True
+            failed += 1
             continue
         if formatted == original:
             unchanged += 1
@@ -137,7 +139,8 @@ def fmt(paths, check, show_diff):
     if any(p != STDIN_PATH for p in files):
         would = check or show_diff
         click.echo(f"{_plural(changed, 'file')} {'would be reformatted' if would else 'reformatted'}, "
-                   f"{_plural(unchanged, 'file')} {'already formatted' if would else 'left unchanged'}", err=True)
+                   f"{_plural(unchanged, 'file')} {'already formatted' if would else 'left unchanged'}"
+                   + (f", {_plural(failed, 'file')} not formatted (see above)" if failed else ""), err=True)
     if broken:
         sys.exit(3)
     if unusable:
