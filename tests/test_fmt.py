@@ -453,3 +453,12 @@ def test_lint_explain_prints_the_rule_page(run):
     assert "B203 no-priority" in explained.output and "Fails:" in explained.output
     assert run("lint", "--explain", "E001").output == run("rule", "E001").output
     assert run("lint", "--explain", "Z999").exit_code == 2
+
+
+def test_a_symbolic_link_stays_a_link_to_the_rewritten_file(run, write):
+    target = write("real.msgarch", MESSY)
+    link = target.parent / "link.msgarch"
+    link.symlink_to(target.name)
+    result = run("fmt", link)
+    assert result.exit_code == 0, result.output
+    assert link.is_symlink() and target.read_text(encoding="utf-8") == TIDY
