@@ -61,10 +61,11 @@ def _target(tmp_path: Path, files: dict[str, str]) -> Path:
     return repo
 
 
-def _try_repo(target: Path, hook_repo: Path, home: Path, *extra: str) -> subprocess.CompletedProcess:
+def _try_repo(target: Path, hook_repo: Path, home: Path, *extra: str, hook: str = "msgarch-lint"
+              ) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PRE_COMMIT", "GIT_"))}
     env.update(PRE_COMMIT_HOME=str(home), PRE_COMMIT_COLOR="never")
-    return subprocess.run(["pre-commit", "try-repo", str(hook_repo), "msgarch-lint", "--color", "never", *extra],
+    return subprocess.run(["pre-commit", "try-repo", str(hook_repo), hook, "--color", "never", *extra],
                           cwd=target, env=env, capture_output=True, text=True, timeout=900)
 
 
@@ -118,3 +119,37 @@ def test_the_hook_lists_what_fails_and_counts_the_rest(tmp_path, hook_repo, pre_
     assert "S001 [error]" in done.stdout
     assert "[warning]" not in done.stdout and "[info]" not in done.stdout
     assert re.search(r"^Not shown: \d+ warnings?(, \d+ info)? below error", done.stdout, re.M), done.stdout
+
+
+# --- msgarch-fmt ---------------------------------------------------------------------
+
+MESSY = "component web{instances 2;capacity 100/s}  # the storefront\nmessage PlaceOrder{size 1KB}\n"
+TIDY = "component web { instances 2  capacity 100/s }  # the storefront\nmessage PlaceOrder { size 1KB }\n"
+
+
+def test_manifest_declares_the_fmt_hook():
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    hook = next(h for h in hooks if h["id"] == "msgarch-fmt")
+    assert hook["files"] == r"\.msgarch$" and hook["entry"] == "msgarch fmt"
+    assert hook.get("pass_filenames", True) is True  # the staged files, one by one
+
+
+def test_the_fmt_hook_rewrites_then_passes(tmp_path, hook_repo, pre_commit_home):
+    target = _target(tmp_path, {"arch.msgarch": MESSY, "tidy.msgarch": TIDY})
+    done = _try_repo(target, hook_repo, pre_commit_home, "--all-files", hook="msgarch-fmt")
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "msgarch fmt" in done.stdout and "Failed" in done.stdout and "files were modified" in done.stdout
+    assert (target / "arch.msgarch").read_text(encoding="utf-8") == TIDY
+    _git("add", "-A", cwd=target)
+    done = _try_repo(target, hook_repo, pre_commit_home, "--all-files", hook="msgarch-fmt")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Passed" in done.stdout
+
+
+def test_the_fmt_hook_leaves_a_broken_file_alone(tmp_path, hook_repo, pre_commit_home):
+    broken = "component web {\n  instances 2\n"
+    target = _target(tmp_path, {"arch.msgarch": broken})
+    done = _try_repo(target, hook_repo, pre_commit_home, "--all-files", hook="msgarch-fmt")
+    assert done.returncode == 1, done.stdout + done.stderr  # pre-commit reports any failure as 1
+    assert "arch.msgarch:2:14: error:" in done.stdout and "[E001]" in done.stdout
+    assert (target / "arch.msgarch").read_text(encoding="utf-8") == broken

@@ -140,12 +140,24 @@ def check(paths, output_format, output_file, color, stdin_filename, config_path,
     sys.exit(exit_code(list(report.diagnostics), "error"))
 
 
+def _explain(ctx, param, value):
+    """`--explain CODE`: the rule's page, as `msgarch rule CODE` prints it; no PATHS needed."""
+    if value is None or ctx.resilient_parsing:
+        return
+    from msgarch.cli.rules_cmd import explain
+
+    explain(value)
+    ctx.exit(0)
+
+
 def _inputs(report: Report, config) -> list[str]:
     return [p for p in report.sources if p != "-"] + ([config.path] if config.path else [])
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--explain", metavar="CODE", callback=_explain, expose_value=False, is_eager=True,
+              help="Print the full documentation of rule CODE (as `msgarch rule CODE` does) and exit.")
 @click.option("--select", multiple=True, shell_complete=complete_rule_selectors,
               help="Rules to run: codes, prefixes (B, B2) or names; comma-separated.")
 @click.option("--ignore", multiple=True, shell_complete=complete_rule_selectors, help="Rules not to run.")

@@ -39,6 +39,12 @@ def rules():
 @click.argument("code", shell_complete=complete_rule_codes)
 def rule(code):
     """Explain one rule (by CODE such as B203, or by name such as no-priority)."""
+    explain(code)
+
+
+def explain(code: str) -> None:
+    """Print the page of one rule or reserved E code: `msgarch rule CODE` and
+    `msgarch lint --explain CODE` print the same."""
     wanted = code.strip().upper()
     if wanted in INPUT_ERRORS or code.strip().lower() in INPUT_ERROR_CODES.values():
         wanted = wanted if wanted in INPUT_ERRORS else next(

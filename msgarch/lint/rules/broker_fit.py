@@ -387,7 +387,7 @@ class NoReplay(_BrokerFitRule):
     Passes:
 
         broker events : kafka
-        flow orders -> analytics : OrderPlaced { via events  replay  retention 7d }
+        flow orders -> analytics : OrderPlaced { via events  retention 7d  replay }
     """
 
     code = "B207"
@@ -454,7 +454,7 @@ class OrderingAtRisk(_BrokerFitRule):
 
         broker events : kafka
         component billing { instances 3 }
-        flow orders -> billing : OrderEvent { via events  ordered by order_id  partitions 12 }
+        flow orders -> billing : OrderEvent { via events  partitions 12  ordered by order_id }
     """
 
     code = "B209"
@@ -652,11 +652,11 @@ class TtlBeforeDelay(Rule):
 
     Fails:
 
-        flow billing -> dunning : Reminder { delay 1h  ttl 10min }
+        flow billing -> dunning : Reminder { ttl 10min  delay 1h }
 
     Passes:
 
-        flow billing -> dunning : Reminder { delay 1h  ttl 2h }
+        flow billing -> dunning : Reminder { ttl 2h  delay 1h }
     """
 
     code = "B214"

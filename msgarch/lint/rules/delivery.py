@@ -200,16 +200,16 @@ class DeliveryChainBroken(Rule):
         broker bus : rabbitmq
         channel jobs on bus : queue
         message Job
-        component web { publishes Job to jobs }
-        component worker { consumes Job from jobs { delivery at-least-once  ack auto } }
+        component web    { publishes Job to jobs }
+        component worker { consumes Job from jobs { ack auto  delivery at-least-once } }
 
     Passes:
 
         broker bus : rabbitmq
         channel jobs on bus : queue { durable }
         message Job
-        component web { publishes Job to jobs { confirms  persistent } }
-        component worker { consumes Job from jobs { delivery at-least-once  ack after-processing } }
+        component web    { publishes Job to jobs { confirms  persistent } }
+        component worker { consumes Job from jobs { ack after-processing  delivery at-least-once } }
     """
 
     code = "D601"
@@ -357,16 +357,16 @@ class RequeueLoop(Rule):
         broker bus : rabbitmq
         channel jobs on bus : queue { durable }
         message Job
-        component web { publishes Job to jobs }
+        component web    { publishes Job to jobs }
         component worker { consumes Job from jobs { on-error requeue } }
 
     Passes:
 
         broker bus : rabbitmq
-        channel jobs on bus : queue { type quorum  delivery-limit 5  dead-letter parked }
+        channel jobs on bus : queue { type quorum  dead-letter parked  delivery-limit 5 }
         channel parked on bus : queue { type quorum }
         message Job
-        component web { publishes Job to jobs }
+        component web    { publishes Job to jobs }
         component worker { consumes Job from jobs { on-error requeue } }
         component triage { consumes Job from parked }
     """
@@ -419,7 +419,7 @@ class DeadLetterUnread(Rule):
         channel jobs on bus : queue { durable  dead-letter parked }
         channel parked on bus : queue { durable }
         message Job
-        component web { publishes Job to jobs }
+        component web    { publishes Job to jobs }
         component worker { consumes Job from jobs }
 
     Passes:
@@ -428,7 +428,7 @@ class DeadLetterUnread(Rule):
         channel jobs on bus : queue { durable  dead-letter parked }
         channel parked on bus : queue { durable }
         message Job
-        component web { publishes Job to jobs }
+        component web    { publishes Job to jobs }
         component worker { consumes Job from jobs }
         component triage { consumes Job from parked }
     """
@@ -479,7 +479,9 @@ class RedeliveryTimer(Rule):
         channel builds on tasks : queue
         message BuildDocs
         component web { publishes BuildDocs to builds }
-        component builder { consumes BuildDocs from builds { ack after-processing  processing 5min max 2h } }
+        component builder {
+          consumes BuildDocs from builds { ack after-processing  processing 5min max 2h }
+        }
 
     Passes:
 
@@ -487,7 +489,9 @@ class RedeliveryTimer(Rule):
         channel builds on tasks : queue
         message BuildDocs
         component web { publishes BuildDocs to builds }
-        component builder { consumes BuildDocs from builds { ack after-processing  processing 5min max 2h } }
+        component builder {
+          consumes BuildDocs from builds { ack after-processing  processing 5min max 2h }
+        }
     """
 
     code = "D604"
@@ -555,7 +559,7 @@ class LateStartLoses(Rule):
         channel payments on log : topic
         message Payment
         component checkout { publishes Payment to payments }
-        component ledger { consumes Payment from payments { group ledger  delivery at-least-once } }
+        component ledger   { consumes Payment from payments { group ledger  delivery at-least-once } }
 
     Passes:
 
@@ -563,7 +567,9 @@ class LateStartLoses(Rule):
         channel payments on log : topic
         message Payment
         component checkout { publishes Payment to payments }
-        component ledger { consumes Payment from payments { group ledger  offset-reset earliest  delivery at-least-once } }
+        component ledger {
+          consumes Payment from payments { group ledger  offset-reset earliest  delivery at-least-once }
+        }
     """
 
     code = "D605"
@@ -599,7 +605,7 @@ class IdleCompetitors(Rule):
         broker bus : rabbitmq
         channel ledger on bus : queue { durable  single-active-consumer }
         message Entry
-        component src { publishes Entry to ledger }
+        component src  { publishes Entry to ledger }
         component book { instances 3  consumes Entry from ledger }
 
     Passes:
@@ -607,7 +613,7 @@ class IdleCompetitors(Rule):
         broker bus : rabbitmq
         channel ledger on bus : queue { durable  single-active-consumer }
         message Entry
-        component src { publishes Entry to ledger }
+        component src  { publishes Entry to ledger }
         component book { consumes Entry from ledger }
     """
 
@@ -650,7 +656,7 @@ class OrderKeyMismatch(Rule):
         channel payments on log : topic { partitions 12 }
         message Payment
         component checkout { publishes Payment to payments { key by customer_id } }
-        component ledger { consumes Payment from payments { ordered by order_id } }
+        component ledger   { consumes Payment from payments { ordered by order_id } }
 
     Passes:
 
@@ -658,7 +664,7 @@ class OrderKeyMismatch(Rule):
         channel payments on log : topic { partitions 12 }
         message Payment
         component checkout { publishes Payment to payments { key by order_id } }
-        component ledger { consumes Payment from payments { ordered by order_id } }
+        component ledger   { consumes Payment from payments { ordered by order_id } }
     """
 
     code = "D607"
@@ -708,7 +714,7 @@ class UnboundedPrefetch(Rule):
         broker bus : rabbitmq
         channel jobs on bus : queue { durable }
         message Job
-        component web { publishes Job to jobs }
+        component web    { publishes Job to jobs }
         component worker { instances 3  consumes Job from jobs { prefetch 0  processing 2s } }
 
     Passes:
@@ -716,7 +722,7 @@ class UnboundedPrefetch(Rule):
         broker bus : rabbitmq
         channel jobs on bus : queue { durable }
         message Job
-        component web { publishes Job to jobs }
+        component web    { publishes Job to jobs }
         component worker { instances 3  consumes Job from jobs { prefetch 10  processing 2s } }
     """
 

@@ -109,7 +109,7 @@ class DuplicateName(Rule):
 
     Passes:
 
-        component orders { instances 2 }
+        component orders        { instances 2 }
         component order-history { instances 4 }
     """
 

@@ -38,7 +38,7 @@ class UnroutablePublish(Rule):
         channel billing on bus : queue { durable }
         route orders -> billing { key "order.*.paid" }
         message OrderPaid
-        component checkout { publishes OrderPaid to orders { key "order.paid" } }
+        component checkout    { publishes OrderPaid to orders { key "order.paid" } }
         component billing-svc { consumes OrderPaid from billing }
 
     Passes:
@@ -48,7 +48,7 @@ class UnroutablePublish(Rule):
         channel billing on bus : queue { durable }
         route orders -> billing { key "order.*.paid" }
         message OrderPaid
-        component checkout { publishes OrderPaid to orders { key "order.eu.paid" } }
+        component checkout    { publishes OrderPaid to orders { key "order.eu.paid" } }
         component billing-svc { consumes OrderPaid from billing }
     """
 
@@ -111,7 +111,7 @@ class DeadChannel(Rule):
         broker bus : rabbitmq
         channel billing on bus : queue { durable }
         message OrderPaid
-        component checkout { publishes OrderPaid to billing }
+        component checkout    { publishes OrderPaid to billing }
         component billing-svc { consumes OrderPaid from billing }
     """
 
@@ -176,7 +176,7 @@ class UnknownChannel(Rule):
         broker bus : rabbitmq
         channel billing on bus : queue
         message OrderPaid
-        component checkout { publishes OrderPaid to billing }
+        component checkout    { publishes OrderPaid to billing }
         component billing-svc { consumes OrderPaid from billing }
     """
 
@@ -229,9 +229,9 @@ class PatternMatchesNothing(Rule):
         route orders -> billing { key "order.*.paid" }
         route orders -> audit { key "invoice.#" }
         message OrderPaid
-        component checkout { publishes OrderPaid to orders { key "order.eu.paid" } }
+        component checkout    { publishes OrderPaid to orders { key "order.eu.paid" } }
         component billing-svc { consumes OrderPaid from billing }
-        component auditor { consumes OrderPaid from audit }
+        component auditor     { consumes OrderPaid from audit }
 
     Passes:
 
@@ -240,7 +240,7 @@ class PatternMatchesNothing(Rule):
         channel billing on bus : queue { durable }
         route orders -> billing { key "order.*.paid" }
         message OrderPaid
-        component checkout { publishes OrderPaid to orders { key "order.eu.paid" } }
+        component checkout    { publishes OrderPaid to orders { key "order.eu.paid" } }
         component billing-svc { consumes OrderPaid from billing }
     """
 
@@ -292,7 +292,7 @@ class BroadcastPerInstance(Rule):
         channel ticks on feed : pub
         message Tick
         component gateway { publishes Tick to ticks }
-        component pricer { instances 8  consumes Tick from ticks }
+        component pricer  { instances 8  consumes Tick from ticks }
 
     Passes:
 
@@ -300,7 +300,7 @@ class BroadcastPerInstance(Rule):
         channel ticks on feed : pub
         message Tick
         component gateway { publishes Tick to ticks }
-        component pricer { consumes Tick from ticks }
+        component pricer  { consumes Tick from ticks }
     """
 
     code = "T705"
