@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 
 from lark import Lark, Token, Tree
 
@@ -96,8 +95,9 @@ _COLLECTED: list[Token] = []
 @lru_cache(maxsize=1)
 def _parser() -> Lark:
     from msgarch.dsl import grammar_cache
+    from msgarch.dsl.parser import grammar_text
 
-    grammar = resources.files("msgarch").joinpath("grammar/msgarch.lark").read_text(encoding="utf-8")
+    grammar = grammar_text()
     # the same options as msgarch.dsl.parser (so the same cached tables), no callbacks
     return grammar_cache.load(grammar, {"parser": "lalr", "lexer": "contextual", "keep_all_tokens": True},
                               {"lexer_callbacks": {"COMMENT": _COLLECTED.append}})

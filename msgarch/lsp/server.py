@@ -295,14 +295,15 @@ def document_symbol(ls: MsgarchServer, params: types.DocumentSymbolParams) -> li
 
 @server.feature(types.TEXT_DOCUMENT_FORMATTING)
 def formatting(ls: MsgarchServer, params: types.DocumentFormattingParams) -> list[types.TextEdit] | None:
-    """The whole document through `msgarch fmt`; nothing when it has a syntax error."""
-    from msgarch.fmt import format_source
+    """The whole document through `msgarch fmt`; nothing when it has a syntax error, or when
+    fmt's own check refuses its output (FormatError: the text is left as it is)."""
+    from msgarch.fmt import FormatError, format_source
 
     path = normalise(to_fs_path(params.text_document.uri))
     text = ls.project.text_of(path) or ""
     try:
         formatted = format_source(text, path)
-    except InputError:
+    except (InputError, FormatError):
         return None
     if formatted == text:
         return []
