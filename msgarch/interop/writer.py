@@ -41,7 +41,8 @@ name (routes by their text), a component's publishes and consumes sorted by verb
 and messages. Blocks with settings are written one setting a line, indented two spaces;
 a declaration without settings has no block. A declaration's comment is written on the
 line above it (``# comment``), a setting's comment after it (``  # comment``). The text
-ends with exactly one line break.
+ends with exactly one line break, and is passed through ``msgarch fmt`` last, so it is in
+the canonical layout (fmt's property order within a block).
 """
 
 from __future__ import annotations
@@ -333,4 +334,9 @@ class ModelWriter:
                 out.append("")
             for decl in decls:
                 out.extend(decl.lines())
-        return "\n".join(out).rstrip("\n") + "\n"
+        text = "\n".join(out).rstrip("\n") + "\n"
+        # the canonical layout is msgarch fmt's (property order, alignment): what an import
+        # writes is what `msgarch fmt --check` accepts
+        from msgarch.fmt import format_source
+
+        return format_source(text, "<import>")
