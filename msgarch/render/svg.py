@@ -31,6 +31,9 @@ def finish_svg(svg: bytes | str, scene: Scene | None = None, declaration: bool =
     a browser shows on hover) is the scene's tooltip, taken from the model verbatim
     rather than through Graphviz's escapes; unwrap the `<a>` elements Graphviz adds for
     tooltips; drop comments, the DOCTYPE and anything that could run or load."""
+    fast = _finish_fast(svg, scene, declaration)
+    if fast is not None:
+        return fast
     ET.register_namespace("", SVG_NS)
     ET.register_namespace("xlink", XLINK_NS)
     root = ET.fromstring(svg.encode("utf-8") if isinstance(svg, str) else svg)
@@ -43,6 +46,64 @@ def finish_svg(svg: bytes | str, scene: Scene | None = None, declaration: bool =
             title.text = clean(scene.title)
     text = ET.tostring(root, encoding="unicode")
     return ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + text + "\n") if declaration else text
+
+
+#: What Graphviz writes for a diagram drawn without tooltips (``to_dot(tooltips=False)``):
+#: only these elements and attributes, nothing that could link, load or run.
+_SAFE_TAGS = frozenset({"svg", "g", "title", "path", "polygon", "polyline", "ellipse", "text", "defs",
+                        "linearGradient", "radialGradient", "stop"})
+_SAFE_ATTRIBUTES = frozenset({
+    "width", "height", "viewBox", "xmlns", "xmlns:xlink", "id", "class", "transform", "fill", "stroke",
+    "stroke-width", "stroke-dasharray", "stroke-opacity", "fill-opacity", "d", "points", "cx", "cy", "rx",
+    "ry", "x", "y", "x1", "y1", "x2", "y2", "text-anchor", "font-family", "font-weight", "font-style",
+    "font-size", "text-decoration", "offset", "style", "gradientUnits", "r", "fx", "fy"})
+_PROLOGUE = re.compile(r"\A\s*(?:<\?xml[^>]*\?>\s*)?(?:<!DOCTYPE[^>\[]*>\s*)?(?:<!--(?:[^-]|-(?!->))*-->\s*)*")
+_COMMENT = re.compile(r"<!--(?:[^-]|-(?!->))*-->")
+_OPEN = re.compile(r"<")
+_START = re.compile(r'<[A-Za-z][\w:.-]*(?:\s+[\w:.-]+="[^"<]*")*\s*/?>')
+_CLOSE = re.compile(r"</[A-Za-z][\w:.-]*\s*>")
+_START_NAME = re.compile(r"<([A-Za-z][\w:.-]*)")
+_CLOSE_NAME = re.compile(r"</([A-Za-z][\w:.-]*)")
+#: Attribute names, and in text (where `"` is written &quot;) nothing: a superset of the names.
+_ATTRIBUTE = re.compile(r'\s([\w:.-]+)="')
+_GROUP_TITLE = re.compile(r'(<g id="([^"]*)" class="(?:node|edge|cluster|graph)"[^>]*>\s*<title>)([^<]*)(</title>)')
+
+
+def _finish_fast(svg: bytes | str, scene: Scene | None, declaration: bool) -> str | None:
+    """``finish_svg`` without building a tree, for what Graphviz writes from DOT without
+    tooltips: every tag is checked against a short list of drawing elements and
+    attributes, and anything else (an `<a>`, a script, an event handler, a link, text
+    this scan does not understand) returns None, for the tree-walking path. Comments
+    and the DOCTYPE are dropped; titles become the scene's tooltips."""
+    text = svg.decode("utf-8") if isinstance(svg, bytes) else svg
+    prologue = _PROLOGUE.match(text)
+    body = _COMMENT.sub("", text[prologue.end():] if prologue else text)
+    # Every "<" opens a start tag of the full form name attr="value"... or a closing tag:
+    # count them, and check each name against the short lists.
+    if len(_OPEN.findall(body)) != len(_START.findall(body)) + len(_CLOSE.findall(body)):
+        return None
+    names = set(_START_NAME.findall(body)) | set(_CLOSE_NAME.findall(body))
+    if not names <= _SAFE_TAGS or not set(_ATTRIBUTE.findall(body)) <= _SAFE_ATTRIBUTES:
+        return None
+    if "&" in body and re.search(r"&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)", body):
+        return None  # an entity XML does not define: let the parser decide
+    tips = tooltips(scene) if scene is not None else {}
+    title = clean(scene.title) if scene is not None else None
+
+    def retitle(match: re.Match) -> str:
+        element_id = match.group(2)
+        if element_id == "graph0" and title is not None:
+            return match.group(1) + _xml_text(title) + match.group(4)
+        if element_id in tips:
+            return match.group(1) + _xml_text(clean(tips[element_id])) + match.group(4)
+        return match.group(0)
+
+    body = _GROUP_TITLE.sub(retitle, body).strip()
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="no"?>\n' + body + "\n") if declaration else body
+
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _clean_tree(element: ET.Element, tips: dict[str, str]) -> None:
