@@ -15,7 +15,7 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || missing+=(rabbitmq-server)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
-    # RUNLEVEL=1 keeps the rabbitmq-server package from starting its own broker: the tests
+    # the image's policy-rc.d (and RUNLEVEL=1) keep rabbitmq-server from starting a broker: the tests
     # start theirs (tests/rabbitmq_server.py)
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq "${missing[@]}" >/dev/null
   else
