@@ -337,6 +337,12 @@ class ModelWriter:
         text = "\n".join(out).rstrip("\n") + "\n"
         # the canonical layout is msgarch fmt's (property order, alignment): what an import
         # writes is what `msgarch fmt --check` accepts
+        # text that does not parse is returned as it is: the importer's own build check names
+        # the value that broke it, with its source document
+        from msgarch.diagnostics import InputError
         from msgarch.fmt import format_source
 
-        return format_source(text, "<import>")
+        try:
+            return format_source(text, "<import>")
+        except InputError:
+            return text
