@@ -86,3 +86,13 @@ def test_readme_names_the_python_version_and_test_time():
     assert re.search(r"takes about \d+ minutes", head)
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     assert 'requires-python = ">=3.11"' in pyproject
+
+
+def test_report_counts_are_singular_where_one(write, run, tmp_path):
+    """The HTML report's summary said "1 brokers"."""
+    out = tmp_path / "r.html"
+    result = run("render", write("a.msgarch", BASE), "-o", str(out))
+    assert result.exit_code in (0, 1), result.output
+    text = out.read_text(encoding="utf-8")
+    assert "1 broker," in text and "1 brokers" not in text and "2 components" in text
+    assert "1 flow resolved" in text

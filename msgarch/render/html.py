@@ -17,12 +17,14 @@ import hashlib
 import re
 from typing import Any, Mapping
 
+from msgarch.analysis.figures import plural
+from msgarch.links import DOCS_REF, REPOSITORY
 from msgarch.render.scene import Scene, broker_id, component_id
 from msgarch.render.text import html_text, mangle, percent, rate
 
 #: Where the rule documentation lives (`render --docs-url` overrides): a rule code links
 #: to ``{DOCS_URL}/{letter}.md#{code}-{name}``, the page `scripts/gen_rule_docs.py` writes.
-DOCS_URL = "https://github.com/msgarch/msgarch/blob/main/docs/rules"
+DOCS_URL = f"{REPOSITORY}/blob/{DOCS_REF}/docs/rules"  # the same pages as SARIF's helpUri
 
 SCRIPT = r"""
 (function () {
@@ -337,7 +339,8 @@ def rule_link(code: str, name: str, docs_url: str) -> str:
     if not _RULE_CODE.fullmatch(code) or not docs_url_ok(docs_url):
         return ""
     anchor = re.sub(r"[^a-z0-9 _-]", "", f"{code} {name}".lower()).replace(" ", "-")
-    return f"{docs_url.rstrip('/')}/{code[0]}.md#{anchor}"
+    page = "index" if code.startswith("E") else code[0]  # input errors are described on the index
+    return f"{docs_url.rstrip('/')}/{page}.md#{anchor}"
 
 
 def html_rich(text: str) -> str:
@@ -383,12 +386,13 @@ def to_html(scene: Scene, diagram_svg: str, legend_svg: str = "", docs_url: str 
     flows = sum(1 for e in scene.edges if e.role == "produce")
     counts = scene.counts
     if counts:
-        summary = (f"{counts['components']} components, {counts['brokers']} brokers, "
-                   f"{counts['channels']} channels, {counts['routes']} routes, {counts['publishes']} publishes, "
-                   f"{counts['consumes']} consumes; {counts['flows']} flows resolved "
-                   f"({counts['derived']} derived from the channels)")
+        summary = (", ".join(plural(counts[key], *words) for key, *words in (
+            ("components", "component"), ("brokers", "broker"), ("channels", "channel"), ("routes", "route"),
+            ("publishes", "publish", "publishes"), ("consumes", "consume")))
+            + f"; {plural(counts['flows'], 'flow')} resolved ({counts['derived']} derived from the channels)")
     else:
-        summary = f"{components} components, {brokers} brokers, {flows} flows resolved"
+        summary = (f"{plural(components, 'component')}, {plural(brokers, 'broker')}, "
+                   f"{plural(flows, 'flow')} resolved")
     view = html_text(VIEW_NAMES.get(scene.view, scene.view))
     scope = f" Showing {html_text(scene.scope)}." if scene.scope else ""
     drawn = (f"{len(scene.nodes)} nodes and {len(scene.edges)} lines")
