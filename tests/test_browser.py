@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from msgarch.links import REPOSITORY
+
 ROOT = Path(__file__).resolve().parent.parent
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -416,7 +418,7 @@ def test_rule_codes_link_to_their_rule_docs(tool):
     assert links
     for code, href in links:
         base, _, anchor = href.partition("#")
-        assert base == f"https://github.com/msgarch/msgarch/blob/main/docs/rules/{code[0]}.md", href
+        assert base == f"{REPOSITORY}/blob/main/docs/rules/{code[0]}.md", href
         page = (ROOT / "docs" / "rules" / f"{code[0]}.md").read_text(encoding="utf-8")
         headings = {line[3:].strip().lower().replace(" ", "-") for line in page.splitlines() if line.startswith("## ")}
         assert anchor in headings, (code, anchor)

@@ -43,7 +43,7 @@ NOT_RUN = {
 
 MODEL = """\
 broker bus : rabbitmq
-component web { instances 2 }
+component web    { instances 2 }
 component orders { instances 2  capacity 100/s }
 message PlaceOrder { size 1KB }
 flow web -> orders : PlaceOrder { via bus  pattern queue  rate 10/s }
