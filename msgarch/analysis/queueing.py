@@ -215,9 +215,15 @@ def servers_needed(arrival_rate: float, service_rate: float,
     _check_number("service rate", service_rate)
     _check_headroom(headroom)
     ratio = arrival_rate / (service_rate * headroom)
-    count = max(1, math.ceil(ratio))
     if ratio >= 2 ** 52:  # one more or less no longer changes a float product
-        return count
+        return max(1, math.ceil(ratio))
+    # Start from the answer to ``beyond``'s own test (its slack of 1e-9 below 100%, reaching
+    # the limit at 100% or more), so the loops below move a step at most: starting from
+    # ceil(ratio), a count above 1e9 would walk down ratio * 1e-9 steps inside the slack.
+    if headroom >= 1.0:
+        count = max(1, math.floor(ratio) + 1)
+    else:
+        count = max(1, math.ceil(ratio / (1.0 + 1e-9)))
     # Rounding can put the first estimate one off where the ratio is a whole number.
     while beyond(arrival_rate / (count * service_rate), headroom):
         count += 1
