@@ -408,6 +408,15 @@ def test_nats_facts_follow_the_current_release_line():
 IBM_LANDING = ("https://www.ibm.com/docs/en/ibm-mq/9.4.x", "https://www.ibm.com/products/mq")
 
 
+def _is_landing(url: str) -> bool:
+    """The IBM MQ documentation's landing page (any version, with or without a trailing slash,
+    without a topic) or the product page: neither states a single fact the profile cites."""
+    url = url.rstrip("/")
+    return url in IBM_LANDING or url.startswith("https://www.ibm.com/products/mq") or (
+        url.startswith("https://www.ibm.com/docs/en/ibm-mq/") and "?topic=" not in url
+        and url.count("/") <= 6)
+
+
 @pytest.mark.parametrize("path,page", [
     ("durable-subscriptions", "q004970_"),
     ("ops.declarative-provisioning", "automatic-configuration-startup"),
@@ -417,17 +426,64 @@ IBM_LANDING = ("https://www.ibm.com/docs/en/ibm-mq/9.4.x", "https://www.ibm.com/
     ("routing.topic", "wildcard-schemes"),
     ("patterns.pubsub", "q004970_"),
     ("replay", "configmsgdup"),
+    # the last six cited the landing or product page until the h-ibm pass
+    ("patterns.queue", "q103540_"),            # Shareability (MQLONG): MQOO_INPUT_SHARED
+    ("patterns.request-reply", "q097570_"),    # MsgType (MQLONG): ReplyToQ, Report -> MsgId/CorrelId
+    ("routing.header", "q022990_"),            # Selectors (9.4): SelectionString on MQOPEN/MQSUB
+    ("routing.content", "q023040_"),           # Selecting on the content of a message
+    ("throughput", "MQ_V9.3_Performance_Report_xLinux"),
+    ("latency", "mqio_v1.pdf"),
+    ("ops.licence", "mq-container/blob/"),
 ])
 def test_ibm_mq_facts_cite_a_page_that_states_them(path, page):
     """Issue 10 item 17: facts cited to the IBM MQ documentation's landing page now cite
-    the page that states them; the rest stay marked uncertain."""
+    the page that states them."""
     fact = load_builtin("ibm-mq").fact(path)
-    assert fact.source not in IBM_LANDING and page in fact.source
-    assert "landing page" not in fact.uncertain
+    assert not _is_landing(fact.source) and page in fact.source
+    assert "landing page" not in fact.uncertain and "product page" not in fact.uncertain
 
 
-def test_ibm_mq_facts_still_on_the_landing_page_say_so():
+def test_ibm_mq_cites_no_landing_page_for_any_fact():
+    """No fact of the IBM MQ profile (capabilities, figures, channel and endpoint settings)
+    may cite the landing or product page again, and the sources table may not hold one
+    (a bare `patterns` or `routing` entry would cover every sub-fact without its own)."""
     profile = load_builtin("ibm-mq")
-    for path in ("patterns.queue", "patterns.request-reply", "routing.header", "routing.content", "throughput"):
-        fact = profile.fact(path)
-        assert fact.source in IBM_LANDING and fact.uncertain, path
+    for fact in profile.facts():
+        assert fact.source and not _is_landing(fact.source), fact.path
+    for key, url in profile.data["sources"].items():
+        assert not _is_landing(url), key
+    for kind in profile.data["channels"].values():
+        assert not _is_landing(kind["source"])
+        for name, setting in kind["settings"].items():
+            assert not _is_landing(setting["source"]), name
+    for role in profile.data["endpoints"].values():
+        for name, setting in role.items():
+            assert not _is_landing(setting["source"]), name
+    assert _is_landing("https://www.ibm.com/docs/en/ibm-mq/9.4.x/") and _is_landing("https://www.ibm.com/docs/en/ibm-mq/9.3")
+    assert not _is_landing("https://www.ibm.com/docs/en/ibm-mq/9.4.x?topic=reference-define-queues")
+
+
+def test_ibm_mq_figures_match_the_ibm_reports():
+    """Throughput is the MQ 9.3 xLinux report's 116,051 round trips/s (2 KB persistent, RR-CC,
+    no TLS) counted as two messages each; the p50 rounds the persistent-messaging paper's
+    0.95 ms round trip; the p99 stays an estimate and says so."""
+    profile = load_builtin("ibm-mq")
+    assert profile.throughput_per_node == 232000
+    throughput = profile.fact("throughput")
+    assert "116,051 round trips/s" in throughput.value["conditions"] and "round trips" in throughput.uncertain
+    assert profile.latency_p50 == 0.001 and profile.data["latency"]["estimate"] is True
+    latency = profile.fact("latency")
+    assert "0.95 ms" in latency.note and "percentile" in latency.uncertain
+
+
+def test_ibm_mq_settled_facts_are_not_marked_uncertain():
+    """Where the cited page settles the fact, the matrix no longer marks it `?`; content
+    routing names the extended message selection provider (not an exit)."""
+    profile = load_builtin("ibm-mq")
+    for path in ("patterns.queue", "patterns.request-reply", "routing.header", "routing.content", "ops.licence"):
+        assert not profile.fact(path).uncertain, path
+    content = profile.fact("routing.content")
+    assert content.support == "partial" and "extended message selection provider" in content.note
+    assert "exit" not in content.note
+    assert profile.data["ops"]["licence"]["category"] == "proprietary"
+    assert "International Program License Agreement" in profile.data["ops"]["licence"]["name"]
