@@ -42,8 +42,9 @@ def _family_of(code: str) -> str:
     return code[0]
 
 
-def _docstring_markdown(doc: str) -> list[str]:
-    """A rule docstring as Markdown: prose kept, `Fails:`/`Passes:` bold, 4-space blocks fenced."""
+def _docstring_markdown(doc: str, language: str = "msgarch") -> list[str]:
+    """A rule docstring as Markdown: prose kept, `Fails:`/`Passes:` bold, 4-space blocks fenced
+    (as ``language``: a rule whose examples are not msgarch says so in ``example_language``)."""
     lines = inspect.cleandoc(doc or "").splitlines()
     out: list[str] = []
     block: list[str] = []
@@ -52,7 +53,7 @@ def _docstring_markdown(doc: str) -> list[str]:
         while block and not block[-1].strip():
             block.pop()
         if block:
-            out.extend(["```msgarch", *block, "```", ""])
+            out.extend([f"```{language}", *block, "```", ""])
             block.clear()
 
     for line in lines:
@@ -117,7 +118,7 @@ def rule_pages() -> dict[str, str]:
         for rule in rules:
             page += [f"## {rule.code} {rule.name}", "",
                      f"Default severity: **{rule.severity.label}**. Fires when: {rule.summary}.", ""]
-            page += _docstring_markdown(rule.__doc__)
+            page += _docstring_markdown(rule.__doc__, getattr(rule, "example_language", "msgarch"))
             page.append("")
         pages[os.path.join(RULES_DIR, f"{letter}.md")] = "\n".join(page)
     index += ["", "## Input errors", "",

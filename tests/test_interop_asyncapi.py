@@ -215,8 +215,81 @@ def test_binding_mismatch_between_documents_is_reported(tmp_path):
     (tmp_path / "b.yaml").write_text(yaml.safe_dump(doc("worker", "receive", False)), encoding="utf-8")
     result = import_documents([str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml")], root=str(tmp_path))
     assert result.text.count("channel jobs on bus : queue") == 1
-    assert any("durable is on in a.yaml" in n and "off in b.yaml" in n for n in result.notes), result.notes
-    assert "binding mismatch between documents" in result.text
+    assert "binding mismatch between documents" in result.text and "MISMATCH X804" in result.text
+    [finding] = result.findings
+    assert finding.code == "X804" and "amqp queue.durable is false in b.yaml but true in a.yaml" in finding.message
+    assert not any("mismatch" in n for n in result.notes), result.notes
+
+
+def _two_documents(tmp_path, channel_a: dict, channel_b: dict, protocol: str = "kafka"):
+    """Two applications' documents on one server, one channel `orders` each, as YAML files."""
+    def doc(title, action, channel):
+        return {"asyncapi": "3.0.0", "info": {"title": title, "version": "1"},
+                "servers": {"bus": {"host": "broker:1234", "protocol": protocol}},
+                "channels": {"orders": {"address": "orders", **channel}},
+                "operations": {"op": {"action": action, "channel": {"$ref": "#/channels/orders"}}}}
+
+    (tmp_path / "a.yaml").write_text(yaml.safe_dump(doc("orders", "send", channel_a), sort_keys=False), encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(yaml.safe_dump(doc("billing", "receive", channel_b), sort_keys=False), encoding="utf-8")
+    return ["a.yaml", "b.yaml"]
+
+
+def _line_of(path: Path, text: str) -> int:
+    return next(i for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if text in line)
+
+
+@pytest.mark.parametrize("case", ["kafka-partitions", "amqp-exchange-type"])
+def test_a_binding_mismatch_is_one_finding_with_both_locations_and_exit_1(tmp_path, case):
+    if case == "kafka-partitions":
+        files = _two_documents(tmp_path, {"bindings": {"kafka": {"partitions": 3}}},
+                               {"bindings": {"kafka": {"partitions": 6}}})
+        wanted, first, second, setting = "kafka partitions is 6 in b.yaml but 3 in a.yaml", "partitions: 3", "partitions: 6", "partitions 3"
+    else:
+        def exchange(kind):
+            return {"bindings": {"amqp": {"is": "routingKey", "exchange": {"name": "shop", "type": kind}}}}
+        files = _two_documents(tmp_path, exchange("topic"), exchange("fanout"), protocol="amqp")
+        wanted, first, second, setting = "amqp exchange.type is fanout in b.yaml but topic in a.yaml", "type: topic", "type: fanout", "type topic"
+    result = _run("import", "asyncapi", *files, "-o", "model.msgarch", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    [finding] = json.loads(result.stderr)["findings"]
+    assert finding["code"] == "X804" and finding["name"] == "binding-mismatch" and finding["severity"] == "error"
+    assert wanted in finding["message"] and f"keeps `{setting}`" in finding["message"]
+    assert (finding["path"], finding["line"]) == ("b.yaml", _line_of(tmp_path / "b.yaml", second))
+    assert [(r["path"], r["line"]) for r in finding["related"]] == [("a.yaml", _line_of(tmp_path / "a.yaml", first))]
+    model = (tmp_path / "model.msgarch").read_text(encoding="utf-8")
+    assert "MISMATCH X804" in model and f"  {setting}  # a.yaml#" in model  # still written, the first value kept
+
+    text = _run("import", "asyncapi", *files, "-o", "model.msgarch", cwd=tmp_path)
+    assert text.returncode == 1
+    line = _line_of(tmp_path / "b.yaml", second)
+    assert f"b.yaml:{line}:" in text.stderr and " X804 [error] " in text.stderr and "note: a.yaml:" in text.stderr
+    assert second in text.stderr  # the source line under the finding
+    for flags in (("--fail-on", "never"), ("--exit-zero",)):
+        assert _run("import", "asyncapi", *files, "-o", "model.msgarch", *flags, cwd=tmp_path).returncode == 0
+    sarif = _run("import", "asyncapi", *files, "-o", "model.msgarch", "--format", "sarif", "--report", "r.sarif", cwd=tmp_path)
+    assert sarif.returncode == 1 and "X804" not in sarif.stderr
+    run = json.loads((tmp_path / "r.sarif").read_text(encoding="utf-8"))["runs"][0]
+    assert [r["ruleId"] for r in run["results"]] == ["X804"]
+    assert any(r["id"] == "X804" for r in run["tool"]["driver"]["rules"])
+    github = _run("import", "asyncapi", *files, "-o", "model.msgarch", "--format", "github", cwd=tmp_path)
+    assert github.returncode == 1 and f"file=b.yaml,line={line}" in github.stderr
+
+
+def test_documents_that_agree_import_with_exit_0_and_no_finding(tmp_path):
+    files = _two_documents(tmp_path, {"bindings": {"kafka": {"partitions": 3}}}, {"bindings": {"kafka": {"partitions": 3}}})
+    result = _run("import", "asyncapi", *files, cwd=tmp_path)
+    assert result.returncode == 0 and "X804" not in result.stderr and "MISMATCH" not in result.stdout, result.stderr
+    only_one = _two_documents(tmp_path, {"bindings": {"kafka": {"partitions": 3}}}, {})
+    assert _run("import", "asyncapi", *only_one, cwd=tmp_path).returncode == 0
+
+
+def test_the_report_never_goes_over_an_input_or_the_model(tmp_path):
+    files = _two_documents(tmp_path, {"bindings": {"kafka": {"partitions": 3}}}, {"bindings": {"kafka": {"partitions": 6}}})
+    before = (tmp_path / "a.yaml").read_text(encoding="utf-8")
+    over_input = _run("import", "asyncapi", *files, "-o", "m.msgarch", "--report", "a.yaml", cwd=tmp_path)
+    assert over_input.returncode == 2 and (tmp_path / "a.yaml").read_text(encoding="utf-8") == before
+    same = _run("import", "asyncapi", *files, "-o", "m.msgarch", "--report", "m.msgarch", cwd=tmp_path)
+    assert same.returncode == 2 and "same file" in same.stderr
 
 
 def test_x_msgarch_figures_are_read_and_checked(tmp_path):

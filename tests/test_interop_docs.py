@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "interop.md"
-BLOCK = re.compile(r"<!-- (file|import|export): ([^>]*?) -->\n```\w+\n(.*?)```", re.S)
+BLOCK = re.compile(r"<!-- (file|import|findings|export): ([^>]*?) -->\n```\w+\n(.*?)```", re.S)
 
 
 def _blocks():
@@ -29,7 +29,7 @@ def _codes(output: str) -> list[str]:
 
 def test_the_worked_examples_are_real(tmp_path):
     blocks = _blocks()
-    assert {kind for kind, _, _ in blocks} == {"file", "import", "export"}
+    assert {kind for kind, _, _ in blocks} == {"file", "import", "findings", "export"}
     for kind, args, body in blocks:
         if kind == "file":
             (tmp_path / args[0]).write_text(body, encoding="utf-8")
@@ -37,6 +37,11 @@ def test_the_worked_examples_are_real(tmp_path):
             result = _run("import", "asyncapi", *args, cwd=tmp_path)
             assert result.returncode == 0, result.stderr
             assert result.stdout == body
+        elif kind == "findings":
+            result = _run("import", "asyncapi", *args, "-o", "model.msgarch", cwd=tmp_path)
+            assert result.returncode == 1, result.stderr
+            assert result.stderr == body
+            assert "# MISMATCH X804 " in (tmp_path / "model.msgarch").read_text(encoding="utf-8")
         else:
             model, component = args
             result = _run("export", "asyncapi", model, "-o", "out", cwd=tmp_path)

@@ -21,6 +21,7 @@ import time
 import click
 
 from msgarch.cli.common import check_output, fail_with, write_output
+from msgarch.cli.lint_cmd import FORMATS as _FINDING_FORMATS  # lint's output formats, for the findings
 from msgarch.diagnostics import InputError
 
 
@@ -73,7 +74,14 @@ def emit(output: str, text: str, inputs, command: str) -> None:
               help="The tree `$ref`s may read from (default: the working directory when every FILE is "
                    "under it, else the folder holding all of them).")
 @click.option("--timing", is_flag=True, help="Print how long the import took to stderr.")
-def import_asyncapi(paths, output, root, timing):
+@click.option("--format", "output_format", type=click.Choice(sorted(_FINDING_FORMATS)), default="text",
+              show_default=True, help="Format of the findings (X804 binding mismatches), as lint's.")
+@click.option("--report", "report_path", default=None, metavar="FILE",
+              help="Write the findings to FILE instead of stderr (never one of the inputs or the model).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="error",
+              show_default=True, help="Lowest severity of a finding that makes the exit code 1.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (2 still means unusable input).")
+def import_asyncapi(paths, output, root, timing, output_format, report_path, fail_on, exit_zero):
     """One .msgarch model from AsyncAPI 2.x or 3.x documents (YAML or JSON), one per application.
 
     Servers become brokers, channels on a server become channels (one per address and
@@ -82,21 +90,54 @@ def import_asyncapi(paths, output, root, timing):
     Local `$ref`s are followed (sibling files too) inside the root tree; URLs are never
     fetched. Rates and capacities come only from `x-msgarch` extensions. Every line
     says which document and JSON pointer it came from.
+
+    Two documents that give one channel different binding values are finding X804
+    (binding-mismatch), at the second document's line with the first's as a related
+    location, on stderr (or --report) in the --format chosen; the model is still written,
+    keeping the first document's value. Exit codes: 0 no finding at or above --fail-on,
+    1 findings, 2 unusable input.
     """
     from msgarch.interop.asyncapi_import import import_documents
+    from msgarch.lint.runner import exit_code
 
     started = time.perf_counter()
+    if report_path is not None and (report_path == output == "-" or (
+            "-" not in (report_path, output) and _same(report_path, output))):
+        click.echo("msgarch import asyncapi: --report and -o name the same file (the model and the findings "
+                   "cannot share one)", err=True)
+        sys.exit(2)
     try:
         result = import_documents(list(paths), root=root)
     except InputError as error:
         fail_with(error)
+    if report_path is not None:
+        check_output(report_path, result.inputs, "import asyncapi")
     emit(output, result.text, result.inputs, "import asyncapi")
     for note in result.notes:
         click.echo(f"msgarch import asyncapi: note: {note}", err=True)
+    if result.findings or output_format != "text" or report_path is not None:
+        import importlib
+
+        from msgarch.output.report import Report
+
+        report = Report(tuple(result.findings), len(result.inputs), result.sources)
+        rendered = importlib.import_module(_FINDING_FORMATS[output_format]).render(
+            report, colour=False, with_statistics=False)
+        if report_path is None:
+            click.echo(rendered, err=True, nl=False)
+        else:
+            write_output(report_path, rendered, "import asyncapi")
     if timing:
         click.echo(f"msgarch import asyncapi: {len(paths)} document(s) in "
                    f"{time.perf_counter() - started:.3f} s", err=True)
-    sys.exit(0)
+    code = exit_code(list(result.findings), fail_on)
+    sys.exit(0 if exit_zero else code)
+
+
+def _same(a: str, b: str) -> bool:
+    import os
+
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 @export_group.command("asyncapi")

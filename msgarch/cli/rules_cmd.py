@@ -8,7 +8,7 @@ import click
 
 from msgarch.cli.completion import complete_rule_codes
 from msgarch.diagnostics import INPUT_ERROR_CODES
-from msgarch.lint.registry import CATALOGUE, DRIFT_RULES, RULES, find_rule
+from msgarch.lint.registry import CATALOGUE, DRIFT_RULES, IMPORT_RULES, RULES, find_rule
 
 #: The reserved E codes: input that cannot be used. Not rules: never silenced, exit code 2.
 INPUT_ERRORS = {
@@ -29,6 +29,9 @@ def rules():
         click.echo(f"{rule.code}  {rule.name:<{width}}  {rule.severity.label:<7}  {rule.summary}")
     click.echo("\nDrift against a broker (`msgarch drift` only, never run by lint):")
     for rule in DRIFT_RULES:
+        click.echo(f"{rule.code}  {rule.name:<{width}}  {rule.severity.label:<7}  {rule.summary}")
+    click.echo("\nBetween AsyncAPI documents (`msgarch import asyncapi` only, never run by lint):")
+    for rule in IMPORT_RULES:
         click.echo(f"{rule.code}  {rule.name:<{width}}  {rule.severity.label:<7}  {rule.summary}")
     click.echo("\nReserved for input that cannot be used (never silenced; exit code 2):")
     for code, text in INPUT_ERRORS.items():

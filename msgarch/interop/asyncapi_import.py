@@ -21,12 +21,13 @@ The mapping (docs/interop.md has the table and what is lost):
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from msgarch.diagnostics import InputError, Span, input_error
+from msgarch.diagnostics import Diagnostic, InputError, Related, Span, input_error
 from msgarch.interop.asyncapi_source import Located, Remote, Sources, pointer_join
 from msgarch.interop.writer import ModelWriter, Names, Quoted, Raw, q, raw, raw_ok
 
@@ -63,11 +64,43 @@ _PARAM = re.compile(r"\{[^{}]*\}")
 _SETTING_KEY = re.compile(r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$")
 
 
+class _Origin(str):
+    """A setting's comment (``FILE#POINTER``) that also knows where it is and what the document wrote."""
+
+    file: str
+    pointer: str
+    field: str
+    raw: Any
+
+    def __new__(cls, text: str, file: str, pointer: str, field_: str, raw: Any) -> "_Origin":
+        made = super().__new__(cls, text)
+        made.file, made.pointer, made.field, made.raw = file, pointer, field_, raw
+        return made
+
+
+@dataclass
+class Mismatch:
+    """Two documents give one channel different values for one setting (X804 binding-mismatch)."""
+
+    channel: str
+    setting: str
+    kept: Any  # the msgarch value the model keeps (the first document's)
+    first: _Origin | None
+    first_where: str
+    other: Any
+    second: _Origin
+    text: str
+
+
 @dataclass
 class ImportResult:
     text: str
     inputs: list[str]
     notes: list[str] = field(default_factory=list)
+    #: X804 findings (binding mismatches between documents), located in the documents
+    findings: list = field(default_factory=list)
+    #: display path -> text of the documents the findings are in (for source lines)
+    sources: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -126,6 +159,7 @@ class Importer:
         self.notes: list[str] = []
         self.system: tuple | None = None
         self.mismatch: list[str] = []
+        self.mismatches: list[Mismatch] = []
 
     # -- documents -----------------------------------------------------------------------
     def document(self, file: str) -> None:
@@ -459,6 +493,12 @@ class Importer:
         kind = broker.kind
         where = self.src.where(loc.file, loc.pointer)
         has_ext = isinstance(ext.get("settings"), dict)
+
+        def at(b: Located, *parts: str, raw: Any = None, suffix: str = "") -> _Origin:
+            pointer = pointer_join(b.pointer, *parts)
+            proto = next((k for k, v in bindings.items() if v is b), "")
+            return _Origin(self.src.where(b.file, pointer) + suffix, b.file, pointer,
+                           " ".join(x for x in (proto, ".".join(parts)) if x), raw)
         amqp = bindings.get("amqp") if kind == "rabbitmq" and not has_ext else None
         ctype = ext.get("type") or (DEFAULT_TYPE.get(kind, "channel") if kind else "channel")
         settings: list = []
@@ -468,7 +508,6 @@ class Importer:
         publish_key = None
         if amqp is not None and not ext.get("type"):
             b = amqp.value
-            bwhere = self.src.where(amqp.file, amqp.pointer)
             if b.get("is") == "routingKey":
                 exchange = b.get("exchange") if isinstance(b.get("exchange"), dict) else {}
                 ctype = "exchange"
@@ -477,12 +516,12 @@ class Importer:
                 publish_key = address
                 etype = exchange.get("type")
                 if etype == "default":
-                    settings.append(("type", "direct", f"{bwhere}/exchange/type: default"))
+                    settings.append(("type", "direct", at(amqp, "exchange", "type", raw=etype, suffix=": default")))
                 elif etype in ("topic", "direct", "fanout", "headers"):
-                    settings.append(("type", etype, f"{bwhere}/exchange/type"))
+                    settings.append(("type", etype, at(amqp, "exchange", "type", raw=etype)))
                 for field_, setting in (("durable", "durable"), ("autoDelete", "auto-delete")):
                     if isinstance(exchange.get(field_), bool):
-                        settings.append((setting, exchange[field_], f"{bwhere}/exchange/{field_}"))
+                        settings.append((setting, exchange[field_], at(amqp, "exchange", field_, raw=exchange[field_])))
                 if exchange.get("vhost"):
                     notes.append(f"vhost {exchange['vhost']} (not modelled)")
             else:
@@ -492,21 +531,20 @@ class Importer:
                 identity_name = ("queue", real)
                 for field_, setting in (("durable", "durable"), ("exclusive", "exclusive"), ("autoDelete", "auto-delete")):
                     if isinstance(queue.get(field_), bool):
-                        settings.append((setting, queue[field_], f"{bwhere}/queue/{field_}"))
+                        settings.append((setting, queue[field_], at(amqp, "queue", field_, raw=queue[field_])))
                 if queue.get("vhost"):
                     notes.append(f"vhost {queue['vhost']} (not modelled)")
         elif kind == "rabbitmq" and not ext.get("type"):
             notes.append("no amqp binding: read as a queue of that name (the default exchange routes to it by name)")
         if kind == "kafka" and "kafka" in bindings and not has_ext:
             b = bindings["kafka"]
-            bwhere = self.src.where(b.file, b.pointer)
             value = b.value
             if value.get("topic"):
                 real = str(value["topic"])
                 identity_name = real
             for field_, setting in (("partitions", "partitions"), ("replicas", "replication")):
                 if isinstance(value.get(field_), int) and not isinstance(value.get(field_), bool):
-                    settings.append((setting, value[field_], f"{bwhere}/{field_}"))
+                    settings.append((setting, value[field_], at(b, field_, raw=value[field_])))
             config = value.get("topicConfiguration") if isinstance(value.get("topicConfiguration"), dict) else {}
             for field_, setting, conv in (("retention.ms", "retention", _ms), ("retention.bytes", "retention-bytes", _bytes),
                                           ("max.message.bytes", "max-message", _bytes),
@@ -516,10 +554,10 @@ class Importer:
                     if converted is None:
                         notes.append(f"{field_} {config[field_]!r} not mapped (no limit, or not a number)")
                     else:
-                        settings.append((setting, converted, f"{bwhere}/topicConfiguration/{field_}"))
+                        settings.append((setting, converted, at(b, "topicConfiguration", field_, raw=config[field_])))
             policy = config.get("cleanup.policy")
             if isinstance(policy, list) and len(policy) == 1 and policy[0] in ("delete", "compact"):
-                settings.append(("cleanup", policy[0], f"{bwhere}/topicConfiguration/cleanup.policy"))
+                settings.append(("cleanup", policy[0], at(b, "topicConfiguration", "cleanup.policy", raw=policy)))
             elif policy is not None:
                 notes.append(f"cleanup.policy {policy!r} not mapped (msgarch has delete or compact)")
             for other in sorted(set(config) - {"retention.ms", "retention.bytes", "max.message.bytes",
@@ -527,17 +565,16 @@ class Importer:
                 notes.append(f"topicConfiguration {other} not modelled")
         if kind in ("sqs",) and "sqs" in bindings and not has_ext:
             b = bindings["sqs"]
-            bwhere = self.src.where(b.file, b.pointer)
             queue = b.value.get("queue") if isinstance(b.value.get("queue"), dict) else {}
             if queue.get("name"):
                 real = str(queue["name"])
                 identity_name = real
             if queue.get("fifoQueue") is True:
-                settings.append(("fifo", True, f"{bwhere}/queue/fifoQueue"))
+                settings.append(("fifo", True, at(b, "queue", "fifoQueue", raw=True)))
             for field_, setting in (("visibilityTimeout", "visibility-timeout"), ("deliveryDelay", "delay"),
                                     ("messageRetentionPeriod", "retention")):
                 if isinstance(queue.get(field_), (int, float)) and not isinstance(queue.get(field_), bool):
-                    settings.append((setting, _seconds(queue[field_]), f"{bwhere}/queue/{field_}"))
+                    settings.append((setting, _seconds(queue[field_]), at(b, "queue", field_, raw=queue[field_])))
         if kind in ("jms", "ibm-mq") and not ext.get("type"):
             b = bindings.get("jms" if kind == "jms" else "ibmmq")
             if b is not None:
@@ -581,13 +618,19 @@ class Importer:
         return _Use(channel, publish_key, publish_key is not None)
 
     def _compare_bindings(self, channel: _Channel, settings: list, where: str) -> None:
-        mine = {s[0]: s[1] for s in channel.settings}
+        mine = {s[0]: s for s in channel.settings}
         for setting in settings:
-            if setting[0] in mine and mine[setting[0]] != setting[1]:
-                text = (f"channel {channel.name}: {setting[0]} is {_show(mine[setting[0]])} in {channel.sources[0]} "
+            if setting[0] in mine and _show(mine[setting[0]][1]) != _show(setting[1]):
+                kept = mine[setting[0]]
+                text = (f"channel {channel.name}: {setting[0]} is {_show(kept[1])} in {channel.sources[0]} "
                         f"but {_show(setting[1])} in {where}")
-                channel.notes.append("MISMATCH " + text)
+                channel.notes.append("MISMATCH X804 " + text)
                 self.mismatch.append(text)
+                first = kept[2] if len(kept) > 2 and isinstance(kept[2], _Origin) else None
+                second = setting[2] if len(setting) > 2 and isinstance(setting[2], _Origin) else None
+                if second is not None:
+                    self.mismatches.append(Mismatch(channel.name, setting[0], kept[1], first, channel.sources[0],
+                                                    setting[1], second, text))
 
     def _ext_routes(self, loc: Located, channel: _Channel, routes) -> None:
         if not isinstance(routes, list):
@@ -667,7 +710,8 @@ class Importer:
             ptr = pointer_join(pointer, "settings", key)
             if not isinstance(key, str) or not _SETTING_KEY.match(key):
                 raise self.src.error(file, ptr, f"x-msgarch setting {key!r} is not a msgarch setting name")
-            out.append((key, _ext_value(value, self.src, file, ptr), self.src.where(file, ptr)))
+            out.append((key, _ext_value(value, self.src, file, ptr),
+                        _Origin(self.src.where(file, ptr), file, ptr, f"x-msgarch settings.{key}", value)))
         return out, []
 
     # -- output --------------------------------------------------------------------------
@@ -845,11 +889,48 @@ def import_documents(paths: list[str], root: str | None = None) -> ImportResult:
               "Each comment names the document and JSON pointer a declaration came from.",
               "Rates, sizes, instances and capacities are written only where an x-msgarch extension gives them."]
     for text in importer.mismatch:
-        header.append("binding mismatch between documents: " + text)
+        header.append("binding mismatch between documents (X804): " + text)
     text = importer.render(header)
     _check_builds(text)
-    notes = list(dict.fromkeys(importer.notes + [f"binding mismatch: {m}" for m in importer.mismatch]))
-    return ImportResult(text, list(src.read), notes)
+    notes = list(dict.fromkeys(importer.notes))
+    findings = [mismatch_diagnostic(src, m) for m in importer.mismatches]
+    findings = sorted(set(findings), key=lambda d: d.sort_key())
+    shown = {}
+    for d in findings:
+        for span in [d.span] + [r.span for r in d.related]:
+            file = next((f for f in src.read if src.display(f) == span.path), None)
+            if file is not None and src.text(file) is not None:
+                shown[span.path] = src.text(file)
+    return ImportResult(text, list(src.read), notes, findings, dict(sorted(shown.items())))
+
+
+def _raw_show(value) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, sort_keys=True)
+
+
+def mismatch_diagnostic(src: Sources, m: Mismatch) -> Diagnostic:
+    """An X804 finding at the second document's value, the first document's as a related location."""
+    from msgarch.lint.registry import find_rule
+
+    rule = find_rule("X804")
+    second_doc = src.display(m.second.file)
+    first_doc = src.display(m.first.file) if m.first is not None else m.first_where.split("#", 1)[0]
+    first_value = (f"{m.first.field} {_raw_show(m.first.raw)}" if m.first is not None else f"{m.setting} {_show(m.kept)}")
+    said = _raw_show(m.first.raw) if m.first is not None and m.first.field == m.second.field else first_value
+    message = (f"binding mismatch on channel {m.channel}: {m.second.field} is {_raw_show(m.second.raw)} in "
+               f"{second_doc} but {said} in {first_doc}; the imported model keeps "
+               f"`{m.setting} {_show(m.kept)}` (the first document's) and says so in a comment")
+    hint = ("make the documents agree: the broker holds one value for a channel (RabbitMQ refuses to redeclare "
+            "a queue or exchange with other properties: PRECONDITION_FAILED, inequivalent arg)")
+    if m.first is not None:
+        related = (Related(src.span(m.first.file, m.first.pointer),
+                           f"{first_value} here, in {first_doc}: the value the model keeps"),)
+    else:
+        related = ()
+    return Diagnostic(rule.code, rule.name, rule.severity, message, src.span(m.second.file, m.second.pointer),
+                      hint, related)
 
 
 def _check_builds(text: str) -> None:

@@ -71,6 +71,7 @@ class Sources:
         self.root = os.path.realpath(root)
         self._docs: dict[str, Any] = {}
         self._texts: dict[str, str] = {}
+        self._composed: dict[str, Any] = {}
         self.read: list[str] = []
 
     # -- display -------------------------------------------------------------------------
@@ -135,15 +136,20 @@ class Sources:
         except RecursionError:
             raise InputError([input_error("E001", "nested too deeply", Span.point(self._show(file)))]) from None
 
-    # -- positions (computed only for an error message) ------------------------------------
-    def position(self, file: str, pointer: str) -> tuple[int, int]:
+    # -- positions (computed only for an error message or a finding) -----------------------
+    def _node(self, file: str, pointer: str):
+        """The YAML key node (or sequence item) at ``pointer`` and its value node, as far as found."""
         text = self._texts.get(file)
         if text is None:
-            return (1, 1)
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-        except (yaml.YAMLError, RecursionError):
-            return (1, 1)
+            return None, None
+        if file not in self._composed:
+            try:
+                self._composed[file] = yaml.compose(text, Loader=yaml.SafeLoader)
+            except (yaml.YAMLError, RecursionError):
+                self._composed[file] = None
+        node = self._composed[file]
+        if node is None:
+            return None, None
         parts = [unquote(p).replace("~1", "/").replace("~0", "~") for p in pointer.split("/")[1:]] if pointer else []
         best = node
         for part in parts:
@@ -155,15 +161,34 @@ class Sources:
                         best = key
                         break
                 if found is None:
-                    break
+                    return best, None
                 node = found
             elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
                 node = node.value[int(part)]
                 best = node
             else:
-                break
+                return best, None
+        return best, node
+
+    def position(self, file: str, pointer: str) -> tuple[int, int]:
+        best, _ = self._node(file, pointer)
         mark = best.start_mark if best is not None else None
         return (mark.line + 1, mark.column + 1) if mark else (1, 1)
+
+    def span(self, file: str, pointer: str) -> Span:
+        """Where ``pointer`` is written in ``file``: from its key to the end of its value (1-based)."""
+        best, value = self._node(file, pointer)
+        if best is None:
+            return Span.point(self._show(file))
+        start = best.start_mark
+        end = (value if value is not None and isinstance(value, yaml.ScalarNode) else best).end_mark
+        if end.line < start.line or (end.line == start.line and end.column <= start.column):
+            return Span.point(self._show(file), start.line + 1, start.column + 1)
+        return Span(self._show(file), start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+    def text(self, file: str) -> str | None:
+        """The text of a document read (for source lines under a finding)."""
+        return self._texts.get(file)
 
     def error(self, file: str, pointer: str, message: str, hint: str | None = None) -> InputError:
         line, col = self.position(file, pointer)

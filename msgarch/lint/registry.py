@@ -26,6 +26,7 @@ from msgarch.lint.rules.delivery import (
 )
 from msgarch.lint.rules.latency import BacklogBudget, LatencyBudget, LatencyUnknown
 from msgarch.lint.rules.drift import DeclaredButMissing, PresentButUndeclared, SettingDiffers
+from msgarch.lint.rules.interop import BindingMismatch
 from msgarch.lint.rules.resilience import (
     ChattyCoupling, DeepSyncChain, DuplicateDelivery, SinglePointOfFailure, SyncCycle, TimeoutBelowLatency,
 )
@@ -105,8 +106,14 @@ DRIFT_RULES: tuple[type[Rule], ...] = (
     SettingDiffers,
 )
 
-#: Every rule msgarch has: the lint rules, then the drift rules.
-CATALOGUE: tuple[type[Rule], ...] = RULES + DRIFT_RULES
+#: X: found while AsyncAPI documents are merged. Reported by `msgarch import asyncapi` only
+#: (the model holds one value, so lint cannot see two); listed and documented like every rule.
+IMPORT_RULES: tuple[type[Rule], ...] = (
+    BindingMismatch,
+)
+
+#: Every rule msgarch has: the lint rules, then the drift rules, then the import rules.
+CATALOGUE: tuple[type[Rule], ...] = RULES + DRIFT_RULES + IMPORT_RULES
 
 
 def find_rule(code_or_name: str) -> type[Rule] | None:

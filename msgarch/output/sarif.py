@@ -88,14 +88,14 @@ def split_doc(rule) -> tuple[str, str]:
     return head or rule.summary, doc or rule.summary
 
 
-def doc_markdown(doc: str) -> str:
-    """The docstring with its indented examples as fenced code blocks."""
+def doc_markdown(doc: str, language: str = "msgarch") -> str:
+    """The docstring with its indented examples as fenced code blocks (in ``language``)."""
     out: list[str] = []
     in_code = False
     for line in doc.splitlines():
         indented = line.startswith("    ")
         if indented and not in_code:
-            out.append("```msgarch")
+            out.append(f"```{language}")
             in_code = True
         elif not indented and line.strip() and in_code:
             while out and not out[-1].strip():
@@ -123,7 +123,7 @@ def rule_descriptors() -> list[dict]:
             "name": rule.name,
             "shortDescription": {"text": rule.summary},
             "fullDescription": {"text": full},
-            "help": {"text": doc, "markdown": doc_markdown(doc)},
+            "help": {"text": doc, "markdown": doc_markdown(doc, getattr(rule, "example_language", "msgarch"))},
             "helpUri": rule_doc_url(rule.code, rule.name),
             "defaultConfiguration": {"level": _LEVELS[rule.severity]},
             "properties": {"tags": ["msgarch", "architecture"],
