@@ -19,6 +19,25 @@ LAYOUTS = ("auto", "dot", "neato", "fdp", "sfdp", "circo", "twopi")
 LARGE_NODES = 300
 LARGE_EDGES = 800
 
+#: The engines that lay out clusters (zones, broker groups, a broker's channels, the
+#: external components) as boxes holding their nodes and only them. `sfdp`, `circo` and
+#: `twopi` ignore clusters (https://graphviz.org/doc/info/lang.html, "Subgraphs and
+#: Clusters": clusters are a convention only some engines follow; fdp's:
+#: https://graphviz.org/Gallery/undirected/fdpclust.html). `neato` (Graphviz 2.43) draws
+#: a box around each cluster's nodes where they fall, and a box can then hold another
+#: zone's components (order-platform's finance box holds `delivery`). Checked in
+#: tests/test_render_layouts.py.
+CLUSTER_LAYOUTS = ("dot", "fdp")
+#: Engines that draw the boxes without keeping the clusters apart.
+LOOSE_CLUSTER_LAYOUTS = ("neato",)
+
+#: A large diagram with clusters is drawn with `fdp`, which keeps them, up to this many
+#: nodes; past it with `sfdp`, which drops them. Measured on the benchmark generator's
+#: model with five zones (docs/render.md, "Large architectures"): fdp takes about 3x
+#: sfdp's time at 1,000 flows (336 nodes) and about 3-4x at 10,000 flows (3,336 nodes,
+#: 13 s against 4.6 s), which would take `render` past twice the time of `lint`.
+FDP_MAX_NODES = 1_000
+
 FONT = "Helvetica,Arial,sans-serif"
 INK = "#37474f"
 EDGE_INK = "#546e7a"
@@ -79,12 +98,31 @@ def is_large(scene: Scene) -> bool:
 
 
 def resolve_layout(scene: Scene, layout: str = "auto") -> str:
-    """The Graphviz engine for ``layout``: ``auto`` is `dot`, or `sfdp` for a large diagram."""
+    """The Graphviz engine for ``layout``: ``auto`` is `dot`; for a large diagram `fdp`
+    when it has clusters (zones...) and at most FDP_MAX_NODES nodes, else `sfdp`."""
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     if layout == "auto":
-        return "sfdp" if is_large(scene) else "dot"
+        if not is_large(scene):
+            return "dot"
+        return "fdp" if scene.clusters and len(scene.nodes) <= FDP_MAX_NODES else "sfdp"
     return layout
+
+
+def cluster_summary(scene: Scene) -> str:
+    """What the scene's clusters are, counted: "the 5 zones and the external components' box"."""
+    counts: dict[str, int] = {}
+    for cluster in scene.clusters:
+        counts[cluster.kind] = counts.get(cluster.kind, 0) + 1
+    names = {"zone": ("zone", "zones"), "broker": ("broker group", "broker groups"),
+             "channels": ("broker box (its channels)", "broker boxes (their channels)"),
+             "external": ("external components' box", "external components' boxes")}
+    parts = []
+    for kind in ("zone", "broker", "channels", "external"):
+        if kind in counts:
+            one, many = names[kind]
+            parts.append(f"the {one}" if counts[kind] == 1 else f"the {counts[kind]} {many}")
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 def to_dot(scene: Scene, layout: str = "auto", legend: bool = True, large: bool | None = None,
