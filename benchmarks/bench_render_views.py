@@ -7,8 +7,8 @@ gives), the nodes and lines drawn, and the layout engine used.
 
 With --layouts, instead: the SVG drawing time of `--layout sfdp` (which drops the zones)
 and `--layout fdp` (which keeps them) on the same zoned model at 300, 1,000, 3,000 and
-10,000 flows (Graphviz's CPU time and the wall time of `draw`, median of --runs), which
-sets `msgarch.render.dot.FDP_MAX_NODES`.
+10,000 flows (Graphviz's CPU time and the wall time of `draw`, median of --runs): what
+`--layout fdp` costs to keep the zones (docs/render.md, "Large architectures").
 
 Run: python benchmarks/bench_render_views.py [--flows N] [--layouts [--runs N]]
 """

@@ -227,8 +227,7 @@ def test_large_channel_models_keep_the_automatic_layout(tmp_path):
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     model = load_model(str(path))
     channels, logical = build_scene(model), build_scene(model, view="logical")
-    # the channels sit in their broker's box, which fdp keeps (sfdp would drop it)
-    assert is_large(channels) and channels.clusters and resolve_layout(channels) == "fdp"
+    assert is_large(channels) and resolve_layout(channels) == "sfdp"
     assert len(logical.edges) == 120 and not is_large(logical) and resolve_layout(logical) == "dot"
 
 

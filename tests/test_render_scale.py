@@ -60,8 +60,7 @@ def test_the_large_model_still_gives_dot_and_mermaid_quickly(tmp_path, run):
     source = tmp_path / "estate.msgarch"
     source.write_text(generated_estate(components=400, flows=900), encoding="utf-8")
     result = run("render", source, "-o", "-", "--format", "dot")
-    # 412 nodes in 25 zones: large, and under FDP_MAX_NODES, so fdp, which keeps the zones
-    assert result.exit_code == 0 and "layout=fdp" in result.stdout and "splines=false" in result.stdout
+    assert result.exit_code == 0 and "layout=sfdp" in result.stdout and "splines=false" in result.stdout
     mermaid = run("render", source, "-o", tmp_path / "estate.mmd")
     assert mermaid.exit_code == 0
     assert "Mermaid will not draw this diagram" in mermaid.stderr

@@ -120,10 +120,10 @@ def build(path: str, stdin_text: str | None = None, config_path: str | None = No
 
 def _say_layout(scene, layout: str, output_format: str) -> None:
     """Say on stderr what the layout does to the picture: `--layout auto` switching from
-    dot on a large diagram (to fdp, which keeps the clusters, or past FDP_MAX_NODES nodes
-    to sfdp, which drops them), and an engine asked for that cannot draw clusters."""
-    from msgarch.render.dot import (CLUSTER_LAYOUTS, FDP_MAX_NODES, LARGE_EDGES, LARGE_NODES,
-                                    LOOSE_CLUSTER_LAYOUTS, cluster_summary, is_large, resolve_layout)
+    dot to sfdp on a large diagram (and the clusters sfdp then drops), and an engine asked
+    for that cannot draw clusters (sfdp, circo, twopi) or does not keep them apart (neato)."""
+    from msgarch.render.dot import (CLUSTER_LAYOUTS, LARGE_EDGES, LARGE_NODES, LOOSE_CLUSTER_LAYOUTS,
+                                    cluster_summary, is_large, resolve_layout)
 
     if output_format == "mmd":
         return  # Mermaid lays out by itself
@@ -131,15 +131,13 @@ def _say_layout(scene, layout: str, output_format: str) -> None:
     boxes = cluster_summary(scene) if scene.clusters else ""
     zones = sorted(c.label for c in scene.clusters if c.kind == "zone")
     one_zone = f"`--zone {zones[0]}` draws one zone" if zones else ""
+    fdp = "`--layout fdp` keeps them (slower, and its layout of clusters varies from run to run)"
     if layout == "auto" and is_large(scene):
         said = (f"msgarch render: note: {len(scene.nodes)} nodes and {len(scene.edges)} lines (past {LARGE_NODES} "
-                f"nodes or {LARGE_EDGES} lines): `--layout auto` draws with {engine} instead of dot")
-        if engine == "fdp":
-            said += f", which keeps {boxes} (sfdp, faster, would not)"
-        said += ", edge labels move into the tooltips; "
-        if engine == "sfdp" and boxes:
-            said += (f"sfdp cannot draw {boxes} (past {FDP_MAX_NODES:,} nodes fdp, which can, is several times "
-                     "slower): `--layout fdp` keeps them" + (f", {one_zone}" if one_zone else "") + "; ")
+                f"nodes or {LARGE_EDGES} lines): `--layout auto` draws with sfdp instead of dot, edge labels move "
+                "into the tooltips; ")
+        if boxes:
+            said += f"sfdp cannot draw {boxes}: {fdp}" + (f", {one_zone}" if one_zone else "") + "; "
         click.echo(said + "`--layout dot` for the layered picture, `--focus`, `--zone` or `--broker` to draw "
                    "part of it", err=True)
     elif layout != "auto" and boxes and engine in LOOSE_CLUSTER_LAYOUTS:
