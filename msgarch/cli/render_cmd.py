@@ -30,7 +30,7 @@ BINARY = ("png", "pdf")
               help="Colour consumers and brokers by utilisation at peak (green, amber above "
                    "headroom, red at 100%).")
 @click.option("--layout", type=click.Choice(LAYOUTS), default="auto", show_default=True,
-              help="Graphviz layout engine; auto: dot, or sfdp past 300 nodes or 800 edges.")
+              help="Graphviz layout engine; auto: dot, or past 300 nodes or 800 edges fdp (keeps zones) up to 1,000 nodes with clusters, else sfdp. sfdp, circo and twopi draw no zones; neato does not keep them apart.")
 @click.option("--view", type=click.Choice(VIEWS), default=None,
               help="channels (default): producers -> channels -> consumers (v1 flows via their broker, as "
                    "before); logical: producer -> consumer only, channels and brokers left out (for "
@@ -119,14 +119,35 @@ def build(path: str, stdin_text: str | None = None, config_path: str | None = No
 
 
 def _say_layout(scene, layout: str, output_format: str) -> None:
-    """`--layout auto` on a large diagram: say that it switched from dot to sfdp, and why."""
-    from msgarch.render.dot import LARGE_EDGES, LARGE_NODES, is_large
+    """Say on stderr what the layout does to the picture: `--layout auto` switching from
+    dot to sfdp on a large diagram (and the clusters sfdp then drops), and an engine asked
+    for that cannot draw clusters (sfdp, circo, twopi) or does not keep them apart (neato)."""
+    from msgarch.render.dot import (CLUSTER_LAYOUTS, LARGE_EDGES, LARGE_NODES, LOOSE_CLUSTER_LAYOUTS,
+                                    cluster_summary, is_large, resolve_layout)
 
-    if layout == "auto" and output_format != "mmd" and is_large(scene):
-        click.echo(f"msgarch render: note: {len(scene.nodes)} nodes and {len(scene.edges)} lines (past "
-                   f"{LARGE_NODES} nodes or {LARGE_EDGES} lines): `--layout auto` draws with sfdp instead of dot, "
-                   "edge labels move into the tooltips; `--layout dot` for the layered picture, "
-                   "`--focus`, `--zone` or `--broker` to draw part of it", err=True)
+    if output_format == "mmd":
+        return  # Mermaid lays out by itself
+    engine = resolve_layout(scene, layout)
+    boxes = cluster_summary(scene) if scene.clusters else ""
+    zones = sorted(c.label for c in scene.clusters if c.kind == "zone")
+    one_zone = f"`--zone {zones[0]}` draws one zone" if zones else ""
+    fdp = "`--layout fdp` keeps them (slower, and its layout of clusters varies from run to run)"
+    if layout == "auto" and is_large(scene):
+        said = (f"msgarch render: note: {len(scene.nodes)} nodes and {len(scene.edges)} lines (past {LARGE_NODES} "
+                f"nodes or {LARGE_EDGES} lines): `--layout auto` draws with sfdp instead of dot, edge labels move "
+                "into the tooltips; ")
+        if boxes:
+            said += f"sfdp cannot draw {boxes}: {fdp}" + (f", {one_zone}" if one_zone else "") + "; "
+        click.echo(said + "`--layout dot` for the layered picture, `--focus`, `--zone` or `--broker` to draw "
+                   "part of it", err=True)
+    elif layout != "auto" and boxes and engine in LOOSE_CLUSTER_LAYOUTS:
+        click.echo(f"msgarch render: note: `--layout {engine}` does not keep clusters apart: it draws a box around "
+                   f"each of {boxes} where its nodes fall, and a box can hold another's nodes; `--layout fdp` "
+                   "keeps them apart, as does dot" + (f"; {one_zone}" if one_zone else ""), err=True)
+    elif layout != "auto" and boxes and engine not in CLUSTER_LAYOUTS:
+        click.echo(f"msgarch render: note: `--layout {engine}` cannot draw clusters, so {boxes} "
+                   f"{'is' if len(scene.clusters) == 1 else 'are'} not drawn; `--layout fdp` keeps them, as does "
+                   "dot" + (f"; {one_zone}" if one_zone else ""), err=True)
 
 
 def _suggest_logical(scene, view: str | None) -> None:

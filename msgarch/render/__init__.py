@@ -9,7 +9,7 @@ Mermaid and HTML text; ``graphviz_run`` is the one place that runs Graphviz.
 
 from __future__ import annotations
 
-from msgarch.render.dot import LAYOUTS, last_rank, legend_dot, resolve_layout, to_dot
+from msgarch.render.dot import CLUSTER_LAYOUTS, LAYOUTS, LOOSE_CLUSTER_LAYOUTS, last_rank, legend_dot, pin_legend, resolve_layout, to_dot
 from msgarch.render.graphviz_run import GraphvizFailed, GraphvizUnavailable, run_graphviz
 from msgarch.render.html import to_html
 from msgarch.render.mermaid import to_mermaid
@@ -42,7 +42,16 @@ def draw(scene: Scene, output_format: str, layout: str = "auto", legend: bool = 
             return stack_svg(diagram, key)
         return finish_svg(run_graphviz(_diagram(scene, layout, legend), "svg", layout), scene)
     if output_format in ("png", "pdf"):
-        return run_graphviz(_diagram(scene, layout, legend and layout == "dot"), output_format, layout)
+        if legend and layout != "dot":
+            # As the SVG: the diagram laid out without its legend, the legend with dot,
+            # the legend moved under the diagram, and both drawn as they lie.
+            # An engine that ignores clusters writes them without boxes, which `neato -n2`
+            # would then draw around the whole picture: leave their subgraphs out.
+            laid = run_graphviz(to_dot(scene, layout, legend=False, tooltips=False, name_layout=False,
+                                       boxes=layout in CLUSTER_LAYOUTS + LOOSE_CLUSTER_LAYOUTS), "dot", layout)
+            key = run_graphviz(legend_dot(scene), "dot", "dot")
+            return run_graphviz(pin_legend(laid.decode("utf-8"), key.decode("utf-8")), output_format, positioned=True)
+        return run_graphviz(_diagram(scene, layout, legend), output_format, layout)
     if output_format == "html":
         diagram = finish_svg(run_graphviz(to_dot(scene, layout, legend=False, tooltips=False), "svg", layout),
                              scene, declaration=False)
@@ -65,5 +74,5 @@ def _diagram(scene: Scene, layout: str, legend: bool) -> str:
 __all__ = [
     "GRAPHVIZ_FORMATS", "GROUPS", "LAYOUTS", "TEXT_FORMATS", "GraphvizFailed", "GraphvizUnavailable",
     "Loads", "Scene", "broker_model", "build_scene", "draw", "finish_svg", "legend_dot",
-    "locate_findings", "resolve_layout", "run_graphviz", "stack_svg", "to_dot", "to_html", "to_mermaid",
+    "locate_findings", "pin_legend", "resolve_layout", "run_graphviz", "stack_svg", "to_dot", "to_html", "to_mermaid",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Sequence
 
@@ -18,6 +19,25 @@ LAYOUTS = ("auto", "dot", "neato", "fdp", "sfdp", "circo", "twopi")
 #: a few ranks high and hundreds of nodes wide.
 LARGE_NODES = 300
 LARGE_EDGES = 800
+
+#: The engines that lay out clusters (zones, broker groups, a broker's channels, the
+#: external components) as boxes holding their nodes and only them. `sfdp`, `circo` and
+#: `twopi` ignore clusters (https://graphviz.org/doc/info/lang.html, "Subgraphs and
+#: Clusters": clusters are a convention only some engines follow; fdp's:
+#: https://graphviz.org/Gallery/undirected/fdpclust.html). `neato` (Graphviz 2.43) draws
+#: a box around each cluster's nodes where they fall, and a box can then hold another
+#: zone's components (order-platform's finance box holds `delivery`). Checked in
+#: tests/test_render_layouts.py.
+CLUSTER_LAYOUTS = ("dot", "fdp")
+#: Engines that draw the boxes without keeping the clusters apart.
+LOOSE_CLUSTER_LAYOUTS = ("neato",)
+
+# Why ``auto`` does not take `fdp` for a large diagram with clusters: its drawing of
+# clusters is not the same from one run to the next (Graphviz 2.43: the same DOT gave
+# 5 different layouts in 8 runs, with or without a `start` seed; without clusters it is
+# stable), and msgarch's output must be byte-identical for the same input. It is also
+# slower: 3.2x sfdp's CPU time at 1,000 flows (336 nodes), 7.0x at 3,000 (1,003 nodes)
+# on the benchmark generator's zoned model (`benchmarks/bench_render_views.py --layouts`).
 
 FONT = "Helvetica,Arial,sans-serif"
 INK = "#37474f"
@@ -79,7 +99,8 @@ def is_large(scene: Scene) -> bool:
 
 
 def resolve_layout(scene: Scene, layout: str = "auto") -> str:
-    """The Graphviz engine for ``layout``: ``auto`` is `dot`, or `sfdp` for a large diagram."""
+    """The Graphviz engine for ``layout``: ``auto`` is `dot`, or `sfdp` for a large diagram
+    (`sfdp` draws no clusters: ``render`` says so and how to keep them)."""
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}, not {layout!r}")
     if layout == "auto":
@@ -87,8 +108,25 @@ def resolve_layout(scene: Scene, layout: str = "auto") -> str:
     return layout
 
 
+def cluster_summary(scene: Scene) -> str:
+    """What the scene's clusters are, counted: "the 5 zones and the external components' box"."""
+    counts: dict[str, int] = {}
+    for cluster in scene.clusters:
+        counts[cluster.kind] = counts.get(cluster.kind, 0) + 1
+    names = {"zone": ("zone", "zones"), "broker": ("broker group", "broker groups"),
+             "channels": ("broker box (its channels)", "broker boxes (their channels)"),
+             "external": ("external components' box", "external components' boxes")}
+    parts = []
+    for kind in ("zone", "broker", "channels", "external"):
+        if kind in counts:
+            one, many = names[kind]
+            parts.append(f"the {one}" if counts[kind] == 1 else f"the {counts[kind]} {many}")
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def to_dot(scene: Scene, layout: str = "auto", legend: bool = True, large: bool | None = None,
-           legend_below: Sequence[str] | None = None, tooltips: bool = True) -> str:
+           legend_below: Sequence[str] | None = None, tooltips: bool = True, name_layout: bool = True,
+           boxes: bool = True) -> str:
     """The DOT source of ``scene`` for the Graphviz engine ``layout`` (named in the
     source's ``layout`` attribute, so `dot -Tsvg` on the file uses the same engine).
 
@@ -98,13 +136,17 @@ def to_dot(scene: Scene, layout: str = "auto", legend: bool = True, large: bool 
     ``tooltips=False`` leaves the scene's tooltips out (``svg.finish_svg`` puts them into
     the SVG exactly, from the scene): Graphviz then writes no `<a>` wrappers and a
     fraction of the text, which is most of its time on a large diagram.
+    ``name_layout=False`` leaves the ``layout`` attribute out (the engine is then the
+    program that runs it; ``pin_legend`` needs a laid-out graph that names none).
+    ``boxes=False`` writes the clusters' nodes without their subgraphs (for an engine
+    that ignores clusters: its ``-Tdot`` output would hold subgraphs without boxes).
     """
     layout = resolve_layout(scene, layout)
     large = is_large(scene) if large is None else large
     out = [f"// msgarch render of {clean(scene.root).replace(chr(10), ' ')}",
            "// generated: edit the .msgarch file, not this one",
            "digraph msgarch {"]
-    out += ["  " + line for line in _graph_attributes(scene, layout, large)]
+    out += ["  " + line for line in _graph_attributes(scene, layout, large, name_layout)]
     if not tooltips:
         scene = replace(scene, nodes=tuple(replace(n, tooltip="") for n in scene.nodes),
                         edges=tuple(replace(e, tooltip="") for e in scene.edges),
@@ -113,7 +155,10 @@ def to_dot(scene: Scene, layout: str = "auto", legend: bool = True, large: bool 
     for node in scene.nodes:
         members.setdefault(node.cluster, []).append(node)
     for cluster in scene.clusters:
-        out += _cluster(cluster, tuple(members.get(cluster.id, ())), scene, tooltips)
+        if boxes:
+            out += _cluster(cluster, tuple(members.get(cluster.id, ())), scene, tooltips)
+        else:  # the same nodes in the same order, so an engine that ignores clusters lays out the same
+            out += ["  " + _node(node) for node in members.get(cluster.id, ())]
     for node in members.get(None, ()):
         out.append("  " + _node(node))
     for edge in scene.edges:
@@ -162,8 +207,43 @@ def legend_dot(scene: Scene) -> str:
     return "\n".join(out) + "\n"
 
 
-def _graph_attributes(scene: Scene, layout: str, large: bool) -> list[str]:
-    graph = [f"layout={layout}", f'fontname="{FONT}"', "fontsize=16", "labelloc=t",
+_BB = re.compile(r'\bbb="(-?[\d.]+),(-?[\d.]+),(-?[\d.]+),(-?[\d.]+)"')
+_POSITIONS = re.compile(r'\b(?:pos|lp)="[^"]*"')
+_POINT = re.compile(r"(-?[\d.]+),(-?[\d.]+)")
+#: Graphviz's own defaults for what the diagram's `node [...]` and `edge [...]` set and the
+#: legend does not: the legend keeps the look (and so the sizes) it was laid out with.
+_LEGEND_DEFAULTS = ('  node [color=black, fontcolor=black, penwidth=1, margin="0.11,0.055"];',
+                    "  edge [color=black, fontcolor=black, arrowsize=1];")
+
+
+def pin_legend(diagram: str, legend: str, gap: float = 12.0) -> str:
+    """One laid-out DOT graph: ``diagram`` (Graphviz's ``-Tdot`` output of ``to_dot(...,
+    legend=False, name_layout=False)`` under any engine) with ``legend`` (``-Tdot`` of
+    ``legend_dot`` under dot) moved, centred, ``gap`` points below it; drawn with
+    `neato -n2` (``run_graphviz(..., positioned=True)``), which keeps every position, it
+    is the picture the SVG stacks, as one PNG or PDF. Only the legend's coordinates are
+    rewritten: its text is msgarch's own, never the model's."""
+    box, key_box = _BB.search(diagram), _BB.search(legend)
+    if box is None or key_box is None or "{" not in legend:
+        raise ValueError("pin_legend needs two laid-out graphs (Graphviz's -Tdot output)")
+    left, bottom, right, _ = map(float, box.groups())
+    key_left, _, key_right, key_top = map(float, key_box.groups())
+    dx = left + (right - left - (key_right - key_left)) / 2 - key_left
+    dy = bottom - gap - key_top
+
+    def moved(match: re.Match) -> str:
+        return _POINT.sub(lambda p: f"{float(p.group(1)) + dx:.2f},{float(p.group(2)) + dy:.2f}", match.group(0))
+
+    body = legend[legend.index("{") + 1:legend.rindex("}")]
+    body = re.sub(r"\s*graph \[[^\]]*\];", "", body, count=1)  # its bb, pad, bgcolor: the diagram's hold
+    body = _POSITIONS.sub(moved, body)
+    end = diagram.rindex("}")
+    return diagram[:end] + '  subgraph "legend" {\n' + "\n".join(_LEGEND_DEFAULTS) + body + "  }\n}\n"
+
+
+def _graph_attributes(scene: Scene, layout: str, large: bool, name_layout: bool = True) -> list[str]:
+    graph = [f"layout={layout}"] if name_layout else []
+    graph += [f'fontname="{FONT}"', "fontsize=16", "labelloc=t",
              f"label=<<B>{dot_html(scene.title)}</B>>", 'bgcolor="white"', 'pad="0.3"',
              "outputorder=edgesfirst"]
     if layout == "dot":

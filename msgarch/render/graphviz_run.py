@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-GRAPHVIZ_FORMATS = ("svg", "png", "pdf", "plain")
+GRAPHVIZ_FORMATS = ("svg", "png", "pdf", "plain", "dot")
 
 INSTALL_HINT = ("install Graphviz (Debian/Ubuntu: `apt-get install graphviz`, macOS: "
                 "`brew install graphviz`, Windows: `winget install graphviz`) and the "
@@ -17,8 +17,10 @@ class GraphvizFailed(Exception):
     """Graphviz ran and refused the input (a bug in msgarch's DOT, or a crash)."""
 
 
-def run_graphviz(source: str, output_format: str, layout: str = "dot") -> bytes:
-    """Lay out and draw ``source`` with the Graphviz engine ``layout``."""
+def run_graphviz(source: str, output_format: str, layout: str = "dot", positioned: bool = False) -> bytes:
+    """Lay out and draw ``source`` with the Graphviz engine ``layout``; ``positioned``:
+    ``source`` is laid out already (every node and line has its ``pos``), draw it as it
+    is (`neato -n2`)."""
     if output_format not in GRAPHVIZ_FORMATS:
         raise ValueError(f"Graphviz output format must be one of {GRAPHVIZ_FORMATS}, not {output_format!r}")
     try:
@@ -26,7 +28,8 @@ def run_graphviz(source: str, output_format: str, layout: str = "dot") -> bytes:
     except ImportError:
         raise GraphvizUnavailable(f"the `graphviz` Python package is not installed: {INSTALL_HINT}") from None
     try:
-        data = graphviz.pipe(layout, output_format, source.encode("utf-8"), quiet=True)
+        data = graphviz.pipe("neato" if positioned else layout, output_format, source.encode("utf-8"),
+                             neato_no_op=2 if positioned else None, quiet=True)
     except graphviz.ExecutableNotFound:
         raise GraphvizUnavailable(
             f"Graphviz's `{layout}` program was not found on PATH: {INSTALL_HINT}") from None
